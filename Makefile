@@ -1,0 +1,49 @@
+# The two commands a new machine needs: `make run` and `make test`. Each sets up what it uses:
+# a virtual environment with the project and its dev extra (pinned by constraints.txt), and
+# GraphiQL's assets from the npm registry.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+ASSETS_DIR := api/static/graphiql
+ASSETS := $(ASSETS_DIR)/node_modules/.package-lock.json
+
+.PHONY: run test lint typecheck unit assets bench constraints clean
+
+run: $(INSTALLED) $(ASSETS)
+	$(BIN)/espace-sante serve --seed-demo
+
+test: lint typecheck unit
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+unit: $(INSTALLED) $(ASSETS)
+	$(BIN)/pytest
+
+bench: $(INSTALLED) $(ASSETS)
+	$(BIN)/python -m bench
+
+assets: $(ASSETS)
+
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	touch $@
+
+$(ASSETS): $(ASSETS_DIR)/package.json $(ASSETS_DIR)/package-lock.json
+	npm ci --prefix $(ASSETS_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Re-pin every dependency to what is installed now (after changing pyproject.toml).
+constraints: $(INSTALLED)
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
+
+clean:
+	rm -rf $(VENV) $(ASSETS_DIR)/node_modules .mypy_cache .ruff_cache .pytest_cache

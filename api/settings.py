@@ -1,0 +1,149 @@
+"""Service settings, read from environment variables.
+
+Every field here is documented in the README's configuration table (a test keeps the two in
+step). Names are the upper-case field names, without prefix: ``MONGODB_URI``, ``S3_BUCKET``…
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+StackMode = Literal["embedded", "external"]
+SseMode = Literal["s3", "c", "none"]
+
+
+class Settings(BaseSettings):
+    """Configuration of one service process.
+
+    With ``STACK=embedded`` (the default) the service starts its own development MongoDB and S3
+    servers for any store whose address is not given; with ``STACK=external`` both addresses are
+    required and nothing is started.
+    """
+
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, validate_default=True
+    )
+
+    stack: StackMode = Field("embedded", description="`embedded` or `external` stores.")
+    data_dir: Path = Field(
+        Path(".data"), description="Where the embedded stack keeps its data and logs."
+    )
+
+    mongodb_uri: SecretStr | None = Field(
+        None, description="MongoDB connection string; unset starts the embedded server."
+    )
+    mongodb_database: str = Field("espace_sante", description="MongoDB database name.")
+    mongodb_timeout_ms: int = Field(
+        5000, ge=100, description="Server selection and connect timeout, in milliseconds."
+    )
+
+    s3_endpoint: str | None = Field(
+        None, description="S3 `host:port`; unset starts the embedded server."
+    )
+    s3_access_key: str | None = Field(None, description="S3 access key.")
+    s3_secret_key: SecretStr | None = Field(None, description="S3 secret key.")
+    s3_bucket: str = Field("espace-sante-documents", description="Bucket holding document bytes.")
+    s3_secure: bool = Field(False, description="Use TLS (https) to reach S3.")
+    s3_region: str = Field("us-east-1", description="S3 region used for request signing.")
+    s3_sse: SseMode = Field(
+        "s3", description="Server-side encryption: `s3` (SSE-S3), `c` (SSE-C) or `none`."
+    )
+    s3_sse_c_key: SecretStr | None = Field(
+        None, description="Base64 of the 32-byte SSE-C key (required when `S3_SSE=c`)."
+    )
+    s3_timeout_seconds: float = Field(
+        10.0, gt=0, description="Connect and read timeout for each S3 request."
+    )
+
+    host: str = Field("127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `serve` listens on.")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL clients use to reach this service."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Minimum level of the JSON logs."
+    )
+    log_format: Literal["json", "console"] = Field(
+        "json", description="`json` (one object a line) or `console` (for humans)."
+    )
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Comma-separated browser origins allowed by CORS."
+    )
+
+    graphql_max_depth: int = Field(12, ge=1, description="Deepest selection allowed.")
+    graphql_max_aliases: int = Field(30, ge=1, description="Most aliases in one document.")
+    graphql_max_tokens: int = Field(5000, ge=10, description="Most tokens in one document.")
+    graphql_max_body_bytes: int = Field(
+        1_000_000, ge=1024, description="Largest JSON body accepted at `/graphql`."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Settings:
+        if self.stack == "external" and (self.mongodb_uri is None or self.s3_endpoint is None):
+            raise ValueError("STACK=external needs both MONGODB_URI and S3_ENDPOINT")
+        if self.s3_endpoint is not None and (
+            self.s3_access_key is None or self.s3_secret_key is None
+        ):
+            raise ValueError("S3_ENDPOINT needs S3_ACCESS_KEY and S3_SECRET_KEY")
+        if self.s3_sse == "c":
+            self.sse_c_key_bytes()  # validates the key now rather than at the first upload
+        return self
+
+    def sse_c_key_bytes(self) -> bytes:
+        """The decoded SSE-C key; raises ``ValueError`` when absent or not 32 bytes."""
+        if self.s3_sse_c_key is None:
+            raise ValueError("S3_SSE=c needs S3_SSE_C_KEY")
+        try:
+            key = base64.b64decode(self.s3_sse_c_key.get_secret_value(), validate=True)
+        except binascii.Error as exc:
+            raise ValueError("S3_SSE_C_KEY is not valid base64") from exc
+        if len(key) != 32:
+            raise ValueError("S3_SSE_C_KEY must decode to 32 bytes")
+        return key
+
+    @property
+    def needs_embedded_mongodb(self) -> bool:
+        return self.stack == "embedded" and self.mongodb_uri is None
+
+    @property
+    def needs_embedded_s3(self) -> bool:
+        return self.stack == "embedded" and self.s3_endpoint is None
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated from the fields above."""
+    rows = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if default is None or default == ():
+            shown = "(unset)"
+        elif isinstance(default, bool):
+            shown = f"`{str(default).lower()}`"
+        else:
+            shown = f"`{default}`"
+        rows.append(f"| `{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # pragma: no cover - `python -m api.settings` prints the table
+    print(settings_table())

@@ -1,0 +1,63 @@
+"""The GraphQL surface only: types, inputs, scalars, permissions, extensions and the Schema.
+
+Never imports pymongo: resolvers and storage do the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxTokensLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from schema.caching import CACHE_SIZE, DocumentCache
+from schema.errors import ErrorPresenter, log_errors
+from schema.limits import limit_rules
+from schema.observability import OperationObserver, OperationRecorder
+from schema.root import Query, Subscription
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaLimits:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+
+
+class ServiceSchema(strawberry.Schema):
+    """The schema, logging errors our way (before they are masked for the client)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors, execution_context)
+
+
+def build_schema(limits: SchemaLimits, record: OperationRecorder | None = None) -> ServiceSchema:
+    """The schema with its protective and observing extensions, in the order they must run."""
+    rules = limit_rules(max_depth=limits.max_depth, max_aliases=limits.max_aliases)
+    # Factories, not instances: an extension instance keeps per-operation state.
+    extensions: list[type[SchemaExtension] | Any] = [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        DocumentCache,
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        ErrorPresenter,
+    ]
+    if record is not None:
+        extensions.append(lambda: OperationObserver(record))
+    return ServiceSchema(
+        query=Query,
+        subscription=Subscription,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=False),
+    )
