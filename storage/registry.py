@@ -1,0 +1,25 @@
+"""Every repository of the service, so start-up and ``create-indexes`` prepare them all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from storage.documents import DocumentRepository
+from storage.patients import PatientRepository
+from storage.professionals import ProfessionalRepository
+from storage.repository import Repository
+
+REPOSITORIES: tuple[type[Repository[Any]], ...] = (
+    PatientRepository,
+    ProfessionalRepository,
+    DocumentRepository,
+)
+
+
+async def ensure_collections(db: AsyncDatabase[Any]) -> list[str]:
+    """Create every collection's validator and indexes; returns the collection names."""
+    for repository in REPOSITORIES:
+        await repository.ensure(db)
+    return [repository.name for repository in REPOSITORIES]

@@ -1,0 +1,65 @@
+"""The two stores a process talks to, opened once and shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from storage.documents import DocumentRepository
+from storage.objects import ObjectStore, ObjectStoreConfig
+from storage.patients import PatientRepository
+from storage.professionals import ProfessionalRepository
+from storage.registry import ensure_collections
+
+
+@dataclass(frozen=True, slots=True)
+class MongoConfig:
+    uri: str
+    database: str
+    timeout_ms: int = 5000
+    app_name: str = "espace-sante"
+
+
+@dataclass
+class Stores:
+    """The MongoDB client and database, the object store, and a repository per collection."""
+
+    client: AsyncMongoClient[dict[str, Any]]
+    db: AsyncDatabase[dict[str, Any]]
+    objects: ObjectStore
+    patients: PatientRepository = field(init=False)
+    professionals: ProfessionalRepository = field(init=False)
+    documents: DocumentRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.patients = PatientRepository(self.db)
+        self.professionals = ProfessionalRepository(self.db)
+        self.documents = DocumentRepository(self.db)
+
+    @classmethod
+    def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:
+        """Create the clients; nothing is contacted until the first operation."""
+        client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+            mongo.uri,
+            appname=mongo.app_name,
+            tz_aware=True,
+            serverSelectionTimeoutMS=mongo.timeout_ms,
+            connectTimeoutMS=mongo.timeout_ms,
+        )
+        return cls(client=client, db=client[mongo.database], objects=ObjectStore(objects))
+
+    async def prepare(self) -> list[str]:
+        """Make sure collections, validators, indexes and the bucket exist (idempotent)."""
+        names = await ensure_collections(self.db)
+        await self.objects.ensure_bucket()
+        return names
+
+    async def ping_mongodb(self) -> None:
+        await self.client.admin.command("ping")
+
+    async def close(self) -> None:
+        await self.client.close()
+        self.objects.close()
