@@ -1,0 +1,71 @@
+"""Identifiers of people in French e-health: the INS matricule (NIR/NIA) and the RPPS number.
+
+Sources: the INS reference (Référentiel national d'identitovigilance; the key is
+97 - (number mod 97), with Corsica's 2A and 2B read as 19 and 18 for the computation) and the
+RPPS, whose 11th digit is a Luhn check digit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from resolvers.errors import InvalidInput
+
+# OIDs of the assigning authorities (ANS, INS reference): NIR and NIA.
+OID_NIR = "1.2.250.1.213.1.4.8"
+OID_NIA = "1.2.250.1.213.1.4.9"
+
+_MATRICULE = re.compile(r"^[1-478]\d{4}(?:\d{2}|2[AB])\d{6}\d{2}$", re.ASCII)
+_CORSICA = {"2A": "19", "2B": "18"}
+
+
+def nir_key(first13: str) -> int:
+    """The 2-digit key of a NIR/NIA's first 13 characters."""
+    department = first13[5:7].upper()
+    numeric = first13[:5] + _CORSICA.get(department, department) + first13[7:]
+    return 97 - int(numeric) % 97
+
+
+def normalize_matricule(value: str, *, field: str = "matricule") -> str:
+    """The matricule without spaces, upper-cased; ``InvalidInput`` naming ``field`` otherwise."""
+    compact = re.sub(r"\s+", "", value).upper()
+    if len(compact) != 15:
+        raise InvalidInput(
+            f"an INS matricule has 15 characters (13 and a 2-digit key), not {len(compact)}",
+            field=field,
+        )
+    if not _MATRICULE.match(compact):
+        raise InvalidInput(
+            "an INS matricule starts with 1, 2, 3, 4, 7 or 8 and holds only digits "
+            "(2A or 2B for Corsica)",
+            field=field,
+        )
+    if nir_key(compact[:13]) != int(compact[13:]):
+        raise InvalidInput("the INS matricule's key does not match its number", field=field)
+    return compact
+
+
+def matricule_authority(matricule: str) -> str:
+    """The OID of the authority that assigned a (normalised) matricule: NIA start with 7 or 8."""
+    return OID_NIA if matricule[0] in "78" else OID_NIR
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn digit that completes ``digits``."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 0:  # doubled: it is second from the right once the key is appended
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return (10 - total % 10) % 10
+
+
+def normalize_rpps(value: str, *, field: str = "rpps") -> str:
+    """An RPPS number (11 digits, Luhn-checked); ``InvalidInput`` naming ``field`` otherwise."""
+    compact = re.sub(r"\s+", "", value)
+    if len(compact) != 11 or not compact.isascii() or not compact.isdigit():
+        raise InvalidInput("an RPPS number has exactly 11 digits", field=field)
+    if luhn_check_digit(compact[:10]) != int(compact[10]):
+        raise InvalidInput("the RPPS number's check digit does not match", field=field)
+    return compact
