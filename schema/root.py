@@ -1,0 +1,18 @@
+"""The root types: each domain contributes its fields by inheritance."""
+
+from __future__ import annotations
+
+import strawberry
+
+from schema.service import ServiceQuery, ServiceSubscription
+from schema.terminology import TerminologyQuery
+
+
+@strawberry.type
+class Query(ServiceQuery, TerminologyQuery):
+    pass
+
+
+@strawberry.type
+class Subscription(ServiceSubscription):
+    pass
