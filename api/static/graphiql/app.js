@@ -1,0 +1,36 @@
+/* Starts GraphiQL against the endpoint that served this page (queries over HTTP, subscriptions
+ * over graphql-transport-ws). Kept out of the HTML so the page's CSP can forbid inline scripts. */
+(function () {
+  "use strict";
+
+  var endpoint = window.location.origin + window.location.pathname;
+  var subscriptionUrl = endpoint.replace(/^http/, "ws");
+
+  var DEFAULT_QUERY = [
+    "# Mon espace santé API",
+    "#",
+    "# Run with Ctrl-Enter. Protected fields need a bearer token: add it in the",
+    "# Headers tab below as {\"Authorization\": \"Bearer <token>\"}.",
+    "# Subscriptions (try `subscription { clock(count: 3) }`) run over websockets.",
+    "",
+    "query Welcome {",
+    "  service { name version }",
+    "  codes(codeList: PROFESSIONS, first: 5) { code label }",
+    "}",
+    "",
+  ].join("\n");
+
+  var fetcher = GraphiQL.createFetcher({ url: endpoint, subscriptionUrl: subscriptionUrl });
+  var explorer = GraphiQLPluginExplorer.explorerPlugin();
+
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(
+    React.createElement(GraphiQL, {
+      fetcher: fetcher,
+      defaultQuery: DEFAULT_QUERY,
+      plugins: [explorer],
+      defaultEditorToolsVisibility: true,
+      isHeadersEditorEnabled: true,
+      shouldPersistHeaders: false,
+    })
+  );
+})();

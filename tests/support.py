@@ -1,0 +1,56 @@
+"""Helpers for talking GraphQL to the app in tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class GraphQLResponse:
+    status: int
+    body: dict[str, Any]
+    headers: httpx.Headers
+
+    @property
+    def data(self) -> Any:
+        return self.body.get("data")
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return list(self.body.get("errors") or [])
+
+    @property
+    def codes(self) -> list[str | None]:
+        return [e.get("extensions", {}).get("code") for e in self.errors]
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient, *, path: str = "/graphql") -> None:
+        self.http = http
+        self.path = path
+
+    async def post(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        operation_name: str | None = None,
+    ) -> GraphQLResponse:
+        payload: dict[str, Any] = {"query": query}
+        if variables is not None:
+            payload["variables"] = variables
+        if operation_name is not None:
+            payload["operationName"] = operation_name
+        response = await self.http.post(self.path, json=payload, headers=headers)
+        return GraphQLResponse(response.status_code, response.json(), response.headers)
+
+    async def data(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        """The ``data`` of a request that must succeed without any error."""
+        response = await self.post(query, variables)
+        assert response.status == 200, response.body
+        assert not response.errors, response.errors
+        return response.data
