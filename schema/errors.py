@@ -17,7 +17,9 @@ from typing import Any
 
 import structlog
 from graphql import GraphQLError, GraphQLSyntaxError
+from strawberry.exceptions import MissingQueryError
 from strawberry.extensions import MaskErrors
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
 from resolvers.errors import DomainError
@@ -35,9 +37,20 @@ class ErrorKind(Enum):
     INTERNAL = "internal"
 
 
+def _request_problem(original: BaseException | None) -> str | None:
+    """What is wrong with a request Strawberry refused before running it, if that is the cause."""
+    if isinstance(original, CannotGetOperationTypeError):
+        return original.as_http_error_reason()
+    if isinstance(original, InvalidOperationTypeError):
+        return f"{original.operation_type.value} operations are not allowed here"
+    if isinstance(original, MissingQueryError):
+        return "No GraphQL query found in the request"
+    return None
+
+
 def classify(error: GraphQLError) -> ErrorKind:
     original = error.original_error
-    if isinstance(original, DomainError):
+    if isinstance(original, DomainError) or _request_problem(original) is not None:
         return ErrorKind.CLIENT
     if original is not None and unavailable_store(original) is not None:
         return ErrorKind.UNAVAILABLE
@@ -52,6 +65,8 @@ def classify(error: GraphQLError) -> ErrorKind:
 def _client_code(error: GraphQLError, *, from_validation: bool) -> str:
     if isinstance(error.original_error, DomainError):
         return error.original_error.code
+    if _request_problem(error.original_error) is not None:
+        return ErrorCode.BAD_REQUEST
     if isinstance(error, GraphQLSyntaxError):
         if _TOKEN_LIMIT_MESSAGE in error.message:
             return ErrorCode.TOO_MANY_TOKENS
@@ -84,6 +99,7 @@ class ErrorPresenter(MaskErrors):
         if kind is ErrorKind.CLIENT:
             from_validation = id(error) in self._validation_errors
             extensions.setdefault("code", _client_code(error, from_validation=from_validation))
+            message = _request_problem(error.original_error) or message
             if isinstance(error.original_error, DomainError):
                 message = error.original_error.message
                 if error.original_error.field is not None:
