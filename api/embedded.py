@@ -10,8 +10,9 @@ even on a laptop. They are generated once per data directory and kept in ``crede
 it once without ``--auth`` to create the user, then restarts it with ``--auth``.
 
 Children run in their own session (the terminal's Ctrl-C reaches the API first, and the stores
-are stopped after it) and, on Linux, with ``PR_SET_PDEATHSIG``: they die with this process even
-when it is killed with SIGKILL, so no orphan is ever left behind.
+are stopped after it: SIGTERM, then SIGKILL after a grace period) and, on Linux, with
+``PR_SET_PDEATHSIG``: they die with this process even when it is killed with SIGKILL, so no
+orphan is ever left behind.
 
 Tests use ``stop_server``/``start_server`` (same ports, same data) and ``pause_server``/
 ``resume_server`` (SIGSTOP: a server that accepts connections but never answers) to inject faults.
@@ -334,9 +335,14 @@ _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embedded-spawne
 
 
 def _die_with_parent() -> None:
-    """Runs in the child before exec: ask the kernel to SIGTERM it when its parent dies."""
+    """Runs in the child before exec: ask the kernel to SIGKILL it when its parent dies.
+
+    SIGKILL rather than SIGTERM: the parent is gone, nobody is left to escalate, and a server
+    whose SIGTERM handler hangs (SecantusDB's can deadlock when signalled twice) would stay
+    behind for ever. Orderly stops go through ``EmbeddedStack.stop`` and SIGTERM first.
+    """
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _find_executable(name: str) -> str:
