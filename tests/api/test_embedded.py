@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 from minio import Minio
@@ -50,7 +51,7 @@ def test_data_and_credentials_survive_a_restart(tmp_path: Path) -> None:
     base = Settings(data_dir=tmp_path)
     with EmbeddedStack(base) as first:
         assert first.mongodb_uri is not None
-        client: MongoClient[dict[str, object]]
+        client: MongoClient[dict[str, Any]]
         with MongoClient(first.mongodb_uri.get_secret_value()) as client:
             client["keep"]["notes"].insert_one({"_id": "n1", "text": "still here"})
     with EmbeddedStack(base) as second:
