@@ -51,12 +51,13 @@ def test_data_and_credentials_survive_a_restart(tmp_path: Path) -> None:
     base = Settings(data_dir=tmp_path)
     with EmbeddedStack(base) as first:
         assert first.mongodb_uri is not None
-        client: MongoClient[dict[str, Any]]
-        with MongoClient(first.mongodb_uri.get_secret_value()) as client:
+        client: MongoClient[dict[str, Any]] = MongoClient(first.mongodb_uri.get_secret_value())
+        with client:
             client["keep"]["notes"].insert_one({"_id": "n1", "text": "still here"})
     with EmbeddedStack(base) as second:
         assert second.mongodb_uri is not None
-        with MongoClient(second.mongodb_uri.get_secret_value()) as client:
+        client = MongoClient(second.mongodb_uri.get_secret_value())
+        with client:
             assert client["keep"]["notes"].find_one({"_id": "n1"}) == {
                 "_id": "n1",
                 "text": "still here",
