@@ -7,14 +7,28 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.documents import DocumentRepository
+from storage.logins import LoginRepository
+from storage.oauth_clients import OAuthClientRepository
+from storage.oauth_grants import (
+    AccessTokenRepository,
+    AuthorizationCodeRepository,
+    RefreshTokenRepository,
+)
 from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
 from storage.repository import Repository
+from storage.signing_keys import SigningKeyRepository
 
 REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     PatientRepository,
     ProfessionalRepository,
     DocumentRepository,
+    LoginRepository,
+    OAuthClientRepository,
+    AuthorizationCodeRepository,
+    RefreshTokenRepository,
+    AccessTokenRepository,
+    SigningKeyRepository,
 )
 
 

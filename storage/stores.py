@@ -9,10 +9,18 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.documents import DocumentRepository
+from storage.logins import LoginRepository
+from storage.oauth_clients import OAuthClientRepository
+from storage.oauth_grants import (
+    AccessTokenRepository,
+    AuthorizationCodeRepository,
+    RefreshTokenRepository,
+)
 from storage.objects import ObjectStore, ObjectStoreConfig
 from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
 from storage.registry import ensure_collections
+from storage.signing_keys import SigningKeyRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,11 +41,23 @@ class Stores:
     patients: PatientRepository = field(init=False)
     professionals: ProfessionalRepository = field(init=False)
     documents: DocumentRepository = field(init=False)
+    logins: LoginRepository = field(init=False)
+    oauth_clients: OAuthClientRepository = field(init=False)
+    oauth_codes: AuthorizationCodeRepository = field(init=False)
+    refresh_tokens: RefreshTokenRepository = field(init=False)
+    access_tokens: AccessTokenRepository = field(init=False)
+    signing_keys: SigningKeyRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.patients = PatientRepository(self.db)
         self.professionals = ProfessionalRepository(self.db)
         self.documents = DocumentRepository(self.db)
+        self.logins = LoginRepository(self.db)
+        self.oauth_clients = OAuthClientRepository(self.db)
+        self.oauth_codes = AuthorizationCodeRepository(self.db)
+        self.refresh_tokens = RefreshTokenRepository(self.db)
+        self.access_tokens = AccessTokenRepository(self.db)
+        self.signing_keys = SigningKeyRepository(self.db)
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:
