@@ -12,10 +12,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from resolvers import demo_files
+from resolvers.actors import ActorKind
 from resolvers.clock import Clock
 from resolvers.identity import luhn_check_digit, matricule_authority, nir_key
+from resolvers.logins import set_password_hash
+from resolvers.passwords import hash_password
 from resolvers.terminology import CodeList, terminology
 from storage.documents import DocumentDoc
+from storage.logins import login_id
 from storage.patients import PatientDoc, Sex
 from storage.professionals import ProfessionalDoc
 from storage.stores import Stores
@@ -203,11 +207,17 @@ DOCUMENTS = (
 )
 
 
+# Development credentials of the demo people (never load the demo set in production).
+DEMO_PATIENT_PASSWORD = "demo-patient-2026"  # noqa: S105
+DEMO_PROFESSIONAL_PASSWORD = "demo-professionnel-2026"  # noqa: S105
+
+
 @dataclass(frozen=True)
 class SeedReport:
     patients: int
     professionals: int
     documents: int
+    logins: int = 0
 
 
 async def seed_demo(stores: Stores, clock: Clock) -> SeedReport:
@@ -250,7 +260,35 @@ async def seed_demo(stores: Stores, clock: Clock) -> SeedReport:
         if await stores.documents.get(stable_id(f"document:{doc.name}")) is None:
             await _seed_document(stores, doc)
             created_documents += 1
-    return SeedReport(created_patients, created_professionals, created_documents)
+    created_logins = 0
+    people = [
+        (ActorKind.PATIENT, _matricule(p.first13), f"patient:{p.name}", DEMO_PATIENT_PASSWORD)
+        for p in PATIENTS
+    ]
+    people += [
+        (
+            ActorKind.PROFESSIONAL,
+            _rpps(p.rpps10),
+            f"professional:{p.name}",
+            DEMO_PROFESSIONAL_PASSWORD,
+        )
+        for p in PROFESSIONALS
+    ]
+    hashes: dict[str, str] = {}  # the demo people share two passwords: hash each once
+    for kind, login, name, password in people:
+        if await stores.logins.get(login_id(kind, login)) is None:
+            if password not in hashes:
+                hashes[password] = await hash_password(password)
+            await set_password_hash(
+                stores,
+                clock,
+                kind,
+                login=login,
+                user_id=stable_id(name),
+                password_hash=hashes[password],
+            )
+            created_logins += 1
+    return SeedReport(created_patients, created_professionals, created_documents, created_logins)
 
 
 async def _seed_document(stores: Stores, doc: DemoDocument) -> None:

@@ -19,6 +19,10 @@ class DomainError(Exception):
         self.message = message
         self.field = field
 
+    def extensions(self) -> dict[str, object]:
+        """What goes to ``extensions`` besides the code."""
+        return {} if self.field is None else {"field": self.field}
+
 
 class InvalidInput(DomainError):
     """An argument is malformed or out of range; ``field`` names it."""
@@ -34,3 +38,28 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     code = "CONFLICT"
+
+
+class Unauthenticated(DomainError):
+    """The field needs a valid access token and the request has none."""
+
+    code = "UNAUTHENTICATED"
+
+
+class InsufficientScope(DomainError):
+    """The token lacks scopes the field needs; ``missing`` names them."""
+
+    code = "INSUFFICIENT_SCOPE"
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(f"This field needs the scope(s): {' '.join(missing)}")
+        self.missing = missing
+
+    def extensions(self) -> dict[str, object]:
+        return {"missingScopes": self.missing}
+
+
+class Forbidden(DomainError):
+    """The actor may not do this (and may know that the thing exists)."""
+
+    code = "FORBIDDEN"

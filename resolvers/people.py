@@ -1,0 +1,31 @@
+"""Reading patients and professionals, within what the actor may see."""
+
+from __future__ import annotations
+
+from resolvers.access import patient_access
+from resolvers.actors import Actor
+from resolvers.errors import NotFound
+from storage.patients import PatientDoc
+from storage.professionals import ProfessionalDoc
+from storage.stores import Stores
+
+HIDDEN_PATIENT = "No patient with this id is visible to you."
+
+
+async def visible_patient(stores: Stores, actor: Actor, patient_id: str) -> PatientDoc:
+    """The patient, if the actor may see them; the same ``NotFound`` whether the patient does not
+    exist or is hidden, so that nobody learns who has a space."""
+    if not patient_access(actor, patient_id).allowed:
+        raise NotFound(HIDDEN_PATIENT, field="id")
+    patient = await stores.patients.get(patient_id)
+    if patient is None:
+        raise NotFound(HIDDEN_PATIENT, field="id")
+    return patient
+
+
+async def professional(stores: Stores, professional_id: str) -> ProfessionalDoc:
+    """A professional of the directory (public information for any authenticated actor)."""
+    found = await stores.professionals.get(professional_id)
+    if found is None:
+        raise NotFound("No professional with this id.", field="id")
+    return found
