@@ -1,4 +1,4 @@
-"""The ASGI application: routes, middleware, and the stores opened for the app's lifetime."""
+"""The ASGI application: routes, middleware, and the services opened for the app's lifetime."""
 
 from __future__ import annotations
 
@@ -8,63 +8,54 @@ from contextlib import asynccontextmanager
 import structlog
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 
 from api import graphiql
+from api.auth import BearerBackend, refuse
 from api.graphql_http import GraphQLApp
 from api.health import healthz, readyz
 from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from api.oauth.routes import Authenticator, OAuthRoutes
+from api.oauth.upstream import UpstreamAuthenticator
+from api.services import Services
 from api.settings import Settings
 from resolvers.clock import Clock, SystemClock
 from schema import SchemaLimits, build_schema
-from storage.objects import ObjectStoreConfig
-from storage.stores import MongoConfig, Stores
 
 log = structlog.get_logger("espace_sante.app")
 
 GRAPHQL_PATH = "/graphql"
+SESSION_MAX_AGE_SECONDS = 15 * 60
 
 
-def mongo_config(settings: Settings) -> MongoConfig:
-    if settings.mongodb_uri is None:
-        raise RuntimeError("MONGODB_URI is not set (start the embedded stack first)")
-    return MongoConfig(
-        uri=settings.mongodb_uri.get_secret_value(),
-        database=settings.mongodb_database,
-        timeout_ms=settings.mongodb_timeout_ms,
-    )
-
-
-def object_store_config(settings: Settings) -> ObjectStoreConfig:
-    if (
-        settings.s3_endpoint is None
-        or settings.s3_access_key is None
-        or settings.s3_secret_key is None
-    ):
-        raise RuntimeError("S3_ENDPOINT is not set (start the embedded stack first)")
-    return ObjectStoreConfig(
-        endpoint=settings.s3_endpoint,
-        access_key=settings.s3_access_key,
-        secret_key=settings.s3_secret_key.get_secret_value(),
-        bucket=settings.s3_bucket,
-        secure=settings.s3_secure,
-        region=settings.s3_region,
-        sse=settings.s3_sse,
-        sse_c_key=settings.sse_c_key_bytes() if settings.s3_sse == "c" else None,
-        timeout_seconds=settings.s3_timeout_seconds,
-    )
-
-
-def open_stores(settings: Settings) -> Stores:
-    return Stores.connect(mongo_config(settings), object_store_config(settings))
+def _authenticators(settings: Settings, services: Services) -> list[Authenticator]:
+    if settings.psc_metadata_url is None:
+        return []
+    if settings.psc_client_id is None or settings.psc_client_secret is None:
+        raise RuntimeError("PSC_METADATA_URL needs PSC_CLIENT_ID and PSC_CLIENT_SECRET")
+    return [
+        UpstreamAuthenticator(
+            services,
+            public_base_url=settings.public_base_url,
+            metadata_url=settings.psc_metadata_url,
+            client_id=settings.psc_client_id,
+            client_secret=settings.psc_client_secret.get_secret_value(),
+            scope=settings.psc_scope,
+            rpps_claim=settings.psc_rpps_claim,
+        )
+    ]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
-    """The service. Stores are opened (and their indexes ensured) when the app starts."""
-    clock = clock or SystemClock()
+    """The service. Stores, keys and the OAuth server are opened when the app starts."""
+    if settings.session_secret is None:
+        raise RuntimeError("SESSION_SECRET is not set (the embedded stack sets one)")
+    services = Services(settings, clock or SystemClock())
     metrics = Metrics()
     schema = build_schema(
         SchemaLimits(
@@ -74,22 +65,35 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         ),
         record=metrics.record_operation,
     )
-    graphql_app = GraphQLApp(schema, clock=clock, allowed_origins=settings.cors_origins)
+    graphql_app = GraphQLApp(schema, services=services, allowed_origins=settings.cors_origins)
+    authenticated_graphql = AuthenticationMiddleware(
+        graphql_app, backend=BearerBackend(lambda: services.running.verifier), on_error=refuse
+    )
+    oauth = OAuthRoutes(
+        services,
+        public_base_url=settings.public_base_url,
+        professional_password_login=settings.professional_password_login,
+        authenticators=_authenticators(settings, services),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        stores = open_stores(settings)
+        running = await services.start()
         try:
-            collections = await stores.prepare()
-            log.info("app.started", collections=len(collections), bucket=settings.s3_bucket)
-            app.state.stores = stores
+            log.info(
+                "app.started",
+                bucket=settings.s3_bucket,
+                signing_key=running.keyring.ring.signing_kid,
+            )
+            app.state.stores = running.stores
             yield
         finally:
-            await stores.close()
+            await services.stop()
 
-    routes = [
-        Route(GRAPHQL_PATH, graphql_app, methods=["GET", "POST"]),
-        WebSocketRoute(GRAPHQL_PATH, graphql_app),
+    routes: list[BaseRoute] = [
+        Route(GRAPHQL_PATH, authenticated_graphql, methods=["GET", "POST"]),
+        WebSocketRoute(GRAPHQL_PATH, authenticated_graphql),
+        *oauth.routes(),
         Mount(
             "/graphiql/assets",
             app=GZipMiddleware(
@@ -100,15 +104,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
     ]
+    https = settings.public_base_url.startswith("https://")
     middleware = [
         Middleware(
             RequestContextMiddleware,
             metrics=metrics,
-            routes=[GRAPHQL_PATH, "/healthz", "/readyz", "/metrics"],
+            routes=[
+                GRAPHQL_PATH,
+                "/healthz",
+                "/readyz",
+                "/metrics",
+                "/oauth/token",
+                "/oauth/authorize",
+            ],
         ),
-        Middleware(
-            SecurityHeadersMiddleware, https=settings.public_base_url.startswith("https://")
-        ),
+        Middleware(SecurityHeadersMiddleware, https=https),
         Middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
@@ -117,11 +127,31 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             expose_headers=["x-request-id"],
             max_age=600,
         ),
+        # the sign-in session: only what the authorize step needs, for a short while
         Middleware(
-            BodyLimitMiddleware, limit=settings.graphql_max_body_bytes, paths=[GRAPHQL_PATH]
+            SessionMiddleware,
+            secret_key=settings.session_secret.get_secret_value(),
+            session_cookie="esante_session",
+            path="/oauth",
+            max_age=SESSION_MAX_AGE_SECONDS,
+            same_site="lax",
+            https_only=https,
+        ),
+        Middleware(
+            BodyLimitMiddleware,
+            limit=settings.graphql_max_body_bytes,
+            paths=[
+                GRAPHQL_PATH,
+                "/oauth/token",
+                "/oauth/revoke",
+                "/oauth/introspect",
+                "/oauth/login",
+                "/oauth/authorize",
+            ],
         ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.services = services
     return app

@@ -7,64 +7,20 @@ Later commands (client registration, provisioning, due transitions…) join the 
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import sys
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from typing import NoReturn, TypeVar
+from pathlib import Path
 
 import click
 import uvicorn
-from pydantic import ValidationError
 
-from api.app import create_app, open_stores
-from api.embedded import EmbeddedStack, EmbeddedStackError
-from api.logs import configure_logging
-from api.settings import Settings
+from api.app import create_app
+from api.cli_oauth import clients, dev_token, keys
+from api.cli_support import running_stack, with_stores
 from resolvers.clock import SystemClock
 from resolvers.demo import SeedReport, seed_demo
+from schema import SchemaLimits, build_schema
+from schema.scopes_doc import render as render_scopes_doc
 from storage.stores import Stores
-
-T = TypeVar("T")
-
-
-def _exit_on_sigterm(signum: int, frame: object) -> NoReturn:
-    raise SystemExit(128 + signum)
-
-
-@contextmanager
-def running_stack() -> Iterator[Settings]:
-    """Settings from the environment, with the embedded stack started for what they leave out."""
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        raise click.ClickException(f"invalid settings:\n{exc}") from exc
-    configure_logging(settings.log_level, settings.log_format)
-    # SIGTERM unwinds like Ctrl-C, so the stack below is stopped in order, never orphaned.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    try:
-        with EmbeddedStack(settings) as resolved:
-            yield resolved
-    except EmbeddedStackError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def with_stores(
-    settings: Settings, work: Callable[[Stores], Awaitable[T]], *, prepare: bool = True
-) -> T:
-    """Run ``work`` with the stores open (collections and bucket prepared), then close them."""
-
-    async def run() -> T:
-        stores = open_stores(settings)
-        try:
-            if prepare:
-                await stores.prepare()
-            return await work(stores)
-        finally:
-            await stores.close()
-
-    return asyncio.run(run())
 
 
 @click.group()
@@ -121,6 +77,21 @@ def create_indexes() -> None:
     with running_stack() as settings:
         names = with_stores(settings, prepare, prepare=False)
         click.echo("ready: " + ", ".join(names))
+
+
+@main.command(name="scopes-doc")
+@click.option(
+    "--output", type=click.Path(dir_okay=False), default="docs/scopes.md", show_default=True
+)
+def scopes_doc(output: str) -> None:
+    """Write the scopes table (docs/scopes.md) from the schema."""
+    Path(output).write_text(render_scopes_doc(build_schema(SchemaLimits())), encoding="utf-8")
+    click.echo(f"written: {output}")
+
+
+main.add_command(clients)
+main.add_command(dev_token)
+main.add_command(keys)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -62,23 +62,27 @@ class EmbeddedStackError(RuntimeError):
 
 @dataclass(frozen=True)
 class Credentials:
+    """The development stack's secrets: generated once, kept private to the user (0600)."""
+
     mongodb_password: str
     s3_secret_key: str
+    oauth_keys_secret: str
+    session_secret: str
 
     @classmethod
     def load_or_create(cls, path: Path) -> Credentials:
-        if path.exists():
-            raw = json.loads(path.read_text())
-            return cls(mongodb_password=raw["mongodb_password"], s3_secret_key=raw["s3_secret_key"])
-        creds = cls(secrets.token_urlsafe(24), secrets.token_urlsafe(32))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            json.dump(
-                {"mongodb_password": creds.mongodb_password, "s3_secret_key": creds.s3_secret_key},
-                out,
-            )
-        return creds
+        raw: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        values = {
+            name: raw.get(name) or secrets.token_urlsafe(32)
+            for name in ("mongodb_password", "s3_secret_key", "oauth_keys_secret", "session_secret")
+        }
+        if values != raw:  # new, or written by an older version with fewer secrets
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as out:
+                json.dump(values, out)
+            path.chmod(0o600)
+        return cls(**values)
 
 
 @dataclass
@@ -167,10 +171,16 @@ class EmbeddedStack:
         return (self.data_dir or self.settings.data_dir).resolve()
 
     def start(self) -> Settings:
-        if not (self.settings.needs_embedded_mongodb or self.settings.needs_embedded_s3):
+        missing = [
+            name
+            for name in ("oauth_keys_secret", "session_secret")
+            if getattr(self.settings, name) is None
+        ]
+        servers = self.settings.needs_embedded_mongodb or self.settings.needs_embedded_s3
+        if self.settings.stack == "external" or not (servers or missing):
             return self.settings
         creds = Credentials.load_or_create(self.root / "credentials.json")
-        updates: dict[str, object] = {}
+        updates: dict[str, object] = {name: SecretStr(getattr(creds, name)) for name in missing}
         try:
             # S3 is spawned first and waited for last, so the two boot side by side.
             if self.settings.needs_embedded_s3:

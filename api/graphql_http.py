@@ -21,16 +21,19 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
-from strawberry.exceptions import MissingQueryError
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UnsetType
 
+from api.auth import actor_of
 from api.graphiql import graphiql_page
-from resolvers.clock import Clock
+from api.oauth.tokens import InvalidToken
+from api.services import Services
 from schema import ServiceSchema
 from schema.context import Context
 
@@ -79,7 +82,7 @@ class GraphQLApp(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocketAdapter
 
     def __init__(
-        self, schema: ServiceSchema, *, clock: Clock, allowed_origins: Sequence[str] = ()
+        self, schema: ServiceSchema, *, services: Services, allowed_origins: Sequence[str] = ()
     ) -> None:
         super().__init__(
             schema,
@@ -88,7 +91,7 @@ class GraphQLApp(GraphQL[Context, None]):
             allowed_origins=allowed_origins,
             multipart_uploads_enabled=False,
         )
-        self.clock = clock
+        self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -158,10 +161,28 @@ class GraphQLApp(GraphQL[Context, None]):
         return Context(
             request=request,
             response=response if isinstance(response, Response) else None,
-            stores=request.app.state.stores,
-            clock=self.clock,
+            stores=self.services.running.stores,
+            clock=self.services.clock,
             request_id=request.scope.get("state", {}).get("request_id", ""),
+            actor=actor_of(request),
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Websocket clients authenticate in ``connection_init``: ``{"Authorization": "Bearer
+        …"}`` (or with a header on the handshake). A bad token closes the socket with 4403."""
+        params = context.connection_params or {}
+        header = params.get("Authorization") or params.get("authorization")
+        if isinstance(header, str) and context.actor is None:
+            scheme, _, token = header.partition(" ")
+            try:
+                if scheme.lower() != "bearer" or not token.strip():
+                    raise InvalidToken("expected 'Bearer <token>'")
+                context.actor = await self.services.running.verifier.verify(token.strip())
+            except InvalidToken as error:
+                raise ConnectionRejectionError(
+                    {"message": f"Invalid access token: {error.reason}", "code": "UNAUTHENTICATED"}
+                ) from error
+        return await super().on_ws_connect(context)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:
         sub_response = await super().get_sub_response(request)

@@ -76,6 +76,33 @@ class Settings(BaseSettings):
         (), description="Comma-separated browser origins allowed by CORS."
     )
 
+    oauth_access_token_ttl_seconds: int = Field(
+        600, ge=10, le=3600, description="Lifetime of access tokens (JWT), in seconds."
+    )
+    oauth_refresh_token_ttl_seconds: int = Field(
+        2_592_000, ge=60, description="Lifetime of refresh tokens, in seconds (30 days)."
+    )
+    oauth_keys_secret: SecretStr | None = Field(
+        None, description="Seals the token-signing keys stored in MongoDB (required when external)."
+    )
+    session_secret: SecretStr | None = Field(
+        None, description="Signs the sign-in session cookie (required when external)."
+    )
+    professional_password_login: bool = Field(
+        True, description="Let professionals sign in with RPPS and password (development)."
+    )
+    psc_metadata_url: str | None = Field(
+        None, description="OpenID configuration URL of Pro Santé Connect (enables it)."
+    )
+    psc_client_id: str | None = Field(None, description="Client id at Pro Santé Connect.")
+    psc_client_secret: SecretStr | None = Field(
+        None, description="Client secret at Pro Santé Connect."
+    )
+    psc_scope: str = Field("openid scope_all", description="Scopes asked of Pro Santé Connect.")
+    psc_rpps_claim: str = Field(
+        "SubjectNameID", description="Claim carrying the RPPS (a leading `8` is dropped)."
+    )
+
     graphql_max_depth: int = Field(12, ge=1, description="Deepest selection allowed.")
     graphql_max_aliases: int = Field(30, ge=1, description="Most aliases in one document.")
     graphql_max_tokens: int = Field(5000, ge=10, description="Most tokens in one document.")
@@ -101,6 +128,14 @@ class Settings(BaseSettings):
     def _check_consistency(self) -> Settings:
         if self.stack == "external" and (self.mongodb_uri is None or self.s3_endpoint is None):
             raise ValueError("STACK=external needs both MONGODB_URI and S3_ENDPOINT")
+        if self.stack == "external" and (
+            self.oauth_keys_secret is None or self.session_secret is None
+        ):
+            raise ValueError("STACK=external needs OAUTH_KEYS_SECRET and SESSION_SECRET")
+        if self.psc_metadata_url is not None and (
+            self.psc_client_id is None or self.psc_client_secret is None
+        ):
+            raise ValueError("PSC_METADATA_URL needs PSC_CLIENT_ID and PSC_CLIENT_SECRET")
         if self.s3_endpoint is not None and (
             self.s3_access_key is None or self.s3_secret_key is None
         ):
@@ -120,6 +155,11 @@ class Settings(BaseSettings):
         if len(key) != 32:
             raise ValueError("S3_SSE_C_KEY must decode to 32 bytes")
         return key
+
+    @property
+    def audience(self) -> str:
+        """The ``aud`` of access tokens for this API: its GraphQL endpoint."""
+        return f"{self.public_base_url}/graphql"
 
     @property
     def needs_embedded_mongodb(self) -> bool:

@@ -17,8 +17,8 @@ from typing import BinaryIO, cast
 from minio import Minio
 from minio.sse import SseS3
 
-from api.app import object_store_config
 from api.settings import Settings
+from api.stores_config import object_store_config
 from bench.harness import Figure, Section, stopwatch
 from storage.objects import ObjectStore
 

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
+from resolvers.actors import Actor
 from resolvers.clock import Clock
 from storage.stores import Stores
 
@@ -23,7 +24,9 @@ class Context:
     stores: Stores
     clock: Clock
     request_id: str
+    actor: Actor | None = None
     operation_name: str | None = field(default=None)
+    connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

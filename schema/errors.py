@@ -102,8 +102,7 @@ class ErrorPresenter(MaskErrors):
             message = _request_problem(error.original_error) or message
             if isinstance(error.original_error, DomainError):
                 message = error.original_error.message
-                if error.original_error.field is not None:
-                    extensions["field"] = error.original_error.field
+                extensions.update(error.original_error.extensions())
         elif kind is ErrorKind.UNAVAILABLE:
             message = "A backing service is temporarily unavailable; please retry shortly."
             extensions = {"code": ErrorCode.SERVICE_UNAVAILABLE, "requestId": self._request_id()}

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.people import PeopleQuery
 from schema.service import ServiceQuery, ServiceSubscription
 from schema.terminology import TerminologyQuery
 
 
 @strawberry.type
-class Query(ServiceQuery, TerminologyQuery):
+class Query(ServiceQuery, TerminologyQuery, PeopleQuery):
     pass
 
 

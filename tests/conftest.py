@@ -7,7 +7,6 @@ and the store settings in the environment, the same suite runs against real Mong
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -15,18 +14,18 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from minio import Minio
 from pymongo import MongoClient
 from pymongo.database import Database
 from starlette.applications import Starlette
 
-from api.app import create_app, object_store_config
+from api.app import create_app
 from api.embedded import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
+from api.stores_config import object_store_config
 from storage.objects import ObjectStore
-from tests.support import GraphQLClient
+from tests.support import GraphQLClient, serve_app
 
 
 @pytest.fixture(scope="session")
@@ -125,25 +124,6 @@ async def live_url(settings: Settings) -> AsyncIterator[str]:
     """The app served by uvicorn on a real loopback port, in the test's event loop."""
     async with serve_app(create_app(settings)) as url:
         yield url
-
-
-@contextlib.asynccontextmanager
-async def serve_app(application: Starlette) -> AsyncIterator[str]:
-    config = uvicorn.Config(
-        application, host="127.0.0.1", port=0, log_config=None, lifespan="on", access_log=False
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture(scope="session")

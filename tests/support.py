@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import uvicorn
+from starlette.applications import Starlette
 
 
 @dataclass
@@ -54,3 +59,27 @@ class GraphQLClient:
         assert response.status == 200, response.body
         assert not response.errors, response.errors
         return response.data
+
+
+@contextlib.asynccontextmanager
+async def serve_app(application: Starlette, port: int = 0) -> AsyncIterator[str]:
+    config = uvicorn.Config(
+        application,
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        lifespan="on",
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task

@@ -37,6 +37,8 @@ def test_docker_compose_config_is_valid(project_root: Path) -> None:
             "MONGODB_KEYFILE",
             "MINIO_ROOT_PASSWORD",
             "MINIO_KMS_SECRET_KEY",
+            "OAUTH_KEYS_SECRET",
+            "SESSION_SECRET",
         )
     }
     result = subprocess.run(
@@ -52,6 +54,8 @@ def test_docker_compose_config_is_valid(project_root: Path) -> None:
 def test_docker_compose_refuses_to_start_without_secrets(project_root: Path) -> None:
     text = (project_root / "docker-compose.yml").read_text()
     for secret in (
+        "OAUTH_KEYS_SECRET",
+        "SESSION_SECRET",
         "MONGODB_ROOT_PASSWORD",
         "MONGODB_KEYFILE",
         "MINIO_ROOT_PASSWORD",

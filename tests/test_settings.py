@@ -30,6 +30,10 @@ def test_external_stack_needs_both_addresses(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("S3_ENDPOINT", "minio:9000")
     monkeypatch.setenv("S3_ACCESS_KEY", "key")
     monkeypatch.setenv("S3_SECRET_KEY", "secret")
+    with pytest.raises(ValidationError, match="needs OAUTH_KEYS_SECRET and SESSION_SECRET"):
+        Settings()
+    monkeypatch.setenv("OAUTH_KEYS_SECRET", "keys")
+    monkeypatch.setenv("SESSION_SECRET", "session")
     settings = Settings()
     assert not settings.needs_embedded_mongodb
     assert not settings.needs_embedded_s3

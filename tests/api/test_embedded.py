@@ -72,6 +72,8 @@ def test_configured_stores_are_used_as_they_are(tmp_path: Path) -> None:
         s3_endpoint="s3.example:9000",
         s3_access_key="key",
         s3_secret_key=SecretStr("secret"),
+        oauth_keys_secret=SecretStr("keys"),
+        session_secret=SecretStr("session"),
     )
     stack = EmbeddedStack(configured)
     assert stack.start() is configured

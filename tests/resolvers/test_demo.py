@@ -17,8 +17,9 @@ async def test_seeding_twice_creates_everything_once(
     async with open_test_stores(settings) as stores:
         first = await seed_demo(stores, SystemClock())
         second = await seed_demo(stores, SystemClock())
-    assert first == SeedReport(len(PATIENTS), len(PROFESSIONALS), len(DOCUMENTS))
-    assert second == SeedReport(0, 0, 0)
+    people = len(PATIENTS) + len(PROFESSIONALS)
+    assert first == SeedReport(len(PATIENTS), len(PROFESSIONALS), len(DOCUMENTS), people)
+    assert second == SeedReport(0, 0, 0, 0)
     assert db["patients"].count_documents({}) == len(PATIENTS)
     assert db["professionals"].count_documents({}) == len(PROFESSIONALS)
     assert db["documents"].count_documents({}) == len(DOCUMENTS)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from api.app import open_stores
 from api.settings import Settings
+from api.stores_config import open_stores
 from storage.stores import Stores
 
 

@@ -14,8 +14,8 @@ from minio import Minio
 from minio.error import S3Error
 from pydantic import SecretStr
 
-from api.app import object_store_config
 from api.settings import Settings
+from api.stores_config import object_store_config
 from storage.errors import ObjectNotFound, ObjectTooLarge
 from storage.objects import ObjectStore
 

@@ -1,0 +1,150 @@
+"""Patients, professionals, and the actor asking (``me``)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from resolvers import people
+from resolvers.actors import ActorKind
+from resolvers.errors import Unauthenticated
+from resolvers.terminology import CodeList, terminology
+from schema.context import Info
+from schema.permissions import authenticated, scoped
+from schema.terminology import Concept
+from storage.patients import PatientDoc
+from storage.professionals import ProfessionalDoc
+
+strawberry.enum(ActorKind, name="ActorKind", description="What kind of actor a token stands for.")
+
+
+@strawberry.type(description="Identifiant national de santé: the matricule and its authority.")
+class Ins:
+    matricule: str = strawberry.field(description="NIR or NIA: 13 characters and a 2-digit key.")
+    oid: str = strawberry.field(description="OID of the authority that assigned it.")
+
+
+@strawberry.type(description="The five INS identity traits.")
+class Identity:
+    ins: Ins
+    birth_names: str
+    first_names: list[str]
+    sex: str = strawberry.field(description="M, F or U (unknown).")
+    birth_date: date
+    birth_place_code: str = strawberry.field(description="INSEE code of the birth place.")
+
+
+@strawberry.type(description="The holder of a space.")
+class Patient:
+    id: strawberry.ID
+    doc: strawberry.Private[PatientDoc]
+
+    @strawberry.field(
+        extensions=[scoped("profile.identity:read")], description="Identity (INS and traits)."
+    )
+    def identity(self) -> Identity | None:
+        identity = self.doc["identity"]
+        return Identity(
+            ins=Ins(matricule=self.doc["ins"]["matricule"], oid=self.doc["ins"]["oid"]),
+            birth_names=identity["birth_names"],
+            first_names=identity["first_names"],
+            sex=identity["sex"],
+            birth_date=date.fromisoformat(identity["birth_date"]),
+            birth_place_code=identity["birth_place_code"],
+        )
+
+    @classmethod
+    def from_doc(cls, doc: PatientDoc) -> Patient:
+        return cls(id=strawberry.ID(doc["_id"]), doc=doc)
+
+
+async def visible_patient(info: Info, patient_id: str) -> Patient:
+    actor = info.context.actor
+    if actor is None:
+        raise Unauthenticated("This field needs an access token.")
+    return Patient.from_doc(await people.visible_patient(info.context.stores, actor, patient_id))
+
+
+@strawberry.type(description="Where a professional practises.")
+class Practice:
+    name: str
+    city: str
+
+
+@strawberry.type(description="A health professional of the directory.")
+class Professional:
+    id: strawberry.ID
+    rpps: str
+    first_name: str
+    last_name: str
+    profession: Concept | None = strawberry.field(description="TRE_G15 profession.")
+    specialty: Concept | None = strawberry.field(description="TRE_R38 ordinal specialty.")
+    practice: Practice | None
+
+    @classmethod
+    def from_doc(cls, doc: ProfessionalDoc) -> Professional:
+        profession = terminology(CodeList.PROFESSIONS).get(doc["profession_code"])
+        specialty = (
+            terminology(CodeList.SPECIALTIES).get(doc["specialty_code"])
+            if doc["specialty_code"]
+            else None
+        )
+        practice = doc["practice"]
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            rpps=doc["rpps"],
+            first_name=doc["first_name"],
+            last_name=doc["last_name"],
+            profession=Concept.from_record(profession) if profession else None,
+            specialty=Concept.from_record(specialty) if specialty else None,
+            practice=Practice(name=practice["name"], city=practice["city"]) if practice else None,
+        )
+
+
+@strawberry.type(description="The actor the access token stands for.")
+class Viewer:
+    kind: ActorKind
+    id: strawberry.ID = strawberry.field(
+        description="The patient's or professional's id; for an app, the patient it acts for; "
+        "for an operator, its client id."
+    )
+    client_id: str
+    scopes: list[str]
+
+    @strawberry.field(description="The patient, for a patient or an app acting for one.")
+    async def patient(self, info: Info) -> Patient | None:
+        if self.kind not in (ActorKind.PATIENT, ActorKind.APP):
+            return None
+        return await visible_patient(info, self.id)
+
+    @strawberry.field(description="The professional, when a professional signed in.")
+    async def professional(self, info: Info) -> Professional | None:
+        if self.kind is not ActorKind.PROFESSIONAL:
+            return None
+        return Professional.from_doc(await people.professional(info.context.stores, self.id))
+
+
+@strawberry.type
+class PeopleQuery:
+    @strawberry.field(extensions=[authenticated()], description="Who the access token is for.")
+    def me(self, info: Info) -> Viewer | None:
+        actor = info.context.actor
+        if actor is None:  # guarded above; kept for the type checker
+            raise Unauthenticated("This field needs an access token.")
+        return Viewer(
+            kind=actor.kind,
+            id=strawberry.ID(actor.id),
+            client_id=actor.client_id,
+            scopes=sorted(actor.scopes),
+        )
+
+    @strawberry.field(
+        extensions=[authenticated()], description="A patient, if you may see them (else NOT_FOUND)."
+    )
+    async def patient(self, info: Info, id: strawberry.ID) -> Patient | None:
+        return await visible_patient(info, id)
+
+    @strawberry.field(extensions=[authenticated()], description="A professional of the directory.")
+    async def professional(self, info: Info, id: strawberry.ID) -> Professional | None:
+        return Professional.from_doc(await people.professional(info.context.stores, id))

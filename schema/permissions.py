@@ -1,0 +1,76 @@
+"""Fields declare the scopes they need; the schema shows them as ``@requiresScopes``.
+
+Without a token the field is ``null`` with ``UNAUTHENTICATED``; with a token lacking a scope it
+is ``null`` with ``INSUFFICIENT_SCOPE`` and ``missingScopes``. Either way the rest of the response
+resolves: every guarded field is nullable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.permission import BasePermission, PermissionExtension
+from strawberry.schema_directive import Location
+
+from resolvers.errors import InsufficientScope, Unauthenticated
+from resolvers.scopes import BY_NAME
+from schema.context import Info
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="requiresScopes",
+    description="The OAuth scopes an access token must carry, all of them, to read this field.",
+)
+class RequiresScopesDirective:
+    scopes: list[str]
+
+
+@strawberry.schema_directive(
+    locations=[Location.FIELD_DEFINITION],
+    name="authenticated",
+    description="Needs an access token, whatever its scopes.",
+)
+class AuthenticatedDirective:
+    pass
+
+
+class RequiresScopes(BasePermission):
+    def __init__(self, *scopes: str) -> None:
+        unknown = [scope for scope in scopes if scope not in BY_NAME]
+        if unknown or not scopes:
+            raise ValueError(f"not in the scope vocabulary: {unknown}")
+        self.scopes = scopes
+        self._directive = RequiresScopesDirective(scopes=list(scopes))
+
+    @property
+    def schema_directive(self) -> object:
+        return self._directive
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        actor = info.context.actor
+        if actor is None:
+            raise Unauthenticated("This field needs an access token.")
+        missing = actor.missing_scopes(self.scopes)
+        if missing:
+            raise InsufficientScope(missing)
+        return True
+
+
+class IsAuthenticated(BasePermission):
+    _schema_directive = AuthenticatedDirective()
+
+    def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        if info.context.actor is None:
+            raise Unauthenticated("This field needs an access token.")
+        return True
+
+
+def scoped(*scopes: str) -> PermissionExtension:
+    """The field extension for ``@strawberry.field(extensions=[scoped("documents:read")])``."""
+    return PermissionExtension(permissions=[RequiresScopes(*scopes)], use_directives=True)
+
+
+def authenticated() -> PermissionExtension:
+    return PermissionExtension(permissions=[IsAuthenticated()], use_directives=True)
