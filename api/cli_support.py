@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn, TypeVar
@@ -34,7 +35,8 @@ def running_stack() -> Iterator[Settings]:
         raise click.ClickException(f"invalid settings:\n{exc}") from exc
     configure_logging(settings.log_level, settings.log_format)
     # SIGTERM unwinds like Ctrl-C, so the stack below is stopped in order, never orphaned.
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         with EmbeddedStack(settings) as resolved:
             yield resolved
