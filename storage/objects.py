@@ -243,10 +243,13 @@ class ObjectStore:
             etag=str(stat.etag or ""),
         )
 
-    async def open(self, key: str, chunk_size: int = CHUNK_SIZE) -> AsyncIterator[bytes]:
-        """The bytes of ``key``, one chunk at a time; raises ``ObjectNotFound`` before any."""
+    async def open(
+        self, key: str, chunk_size: int = CHUNK_SIZE, offset: int = 0
+    ) -> AsyncIterator[bytes]:
+        """The bytes of ``key`` from ``offset``, one chunk at a time; raises ``ObjectNotFound``
+        before any."""
         response = await self._run(
-            lambda: self._client.get_object(self.bucket, key, ssec=self._ssec)
+            lambda: self._client.get_object(self.bucket, key, offset=offset, ssec=self._ssec)
         )
         return self._iterate(response, chunk_size)
 

@@ -14,9 +14,12 @@ from storage.oauth_grants import (
     AuthorizationCodeRepository,
     RefreshTokenRepository,
 )
+from storage.outbox import OutboxRepository
 from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
+from storage.provisioning import BatchRepository, RejectionRepository
 from storage.repository import Repository
+from storage.representations import RepresentationRepository
 from storage.signing_keys import SigningKeyRepository
 
 REPOSITORIES: tuple[type[Repository[Any]], ...] = (
@@ -29,6 +32,10 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     RefreshTokenRepository,
     AccessTokenRepository,
     SigningKeyRepository,
+    RepresentationRepository,
+    OutboxRepository,
+    BatchRepository,
+    RejectionRepository,
 )
 
 

@@ -74,6 +74,9 @@ class Repository(Generic[DocT]):
         )
         return result.upserted_id is not None
 
+    async def exists(self, filter_: Filter) -> bool:
+        return await self.collection.find_one(filter_, {"_id": 1}) is not None
+
     async def count(self, filter_: Filter) -> int:
         return await self.collection.count_documents(filter_)
 

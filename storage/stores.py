@@ -17,9 +17,12 @@ from storage.oauth_grants import (
     RefreshTokenRepository,
 )
 from storage.objects import ObjectStore, ObjectStoreConfig
+from storage.outbox import OutboxRepository
 from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
+from storage.provisioning import BatchRepository, RejectionRepository
 from storage.registry import ensure_collections
+from storage.representations import RepresentationRepository
 from storage.signing_keys import SigningKeyRepository
 
 
@@ -47,6 +50,10 @@ class Stores:
     refresh_tokens: RefreshTokenRepository = field(init=False)
     access_tokens: AccessTokenRepository = field(init=False)
     signing_keys: SigningKeyRepository = field(init=False)
+    representations: RepresentationRepository = field(init=False)
+    outbox: OutboxRepository = field(init=False)
+    batches: BatchRepository = field(init=False)
+    rejections: RejectionRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.patients = PatientRepository(self.db)
@@ -58,6 +65,10 @@ class Stores:
         self.refresh_tokens = RefreshTokenRepository(self.db)
         self.access_tokens = AccessTokenRepository(self.db)
         self.signing_keys = SigningKeyRepository(self.db)
+        self.representations = RepresentationRepository(self.db)
+        self.outbox = OutboxRepository(self.db)
+        self.batches = BatchRepository(self.db)
+        self.rejections = RejectionRepository(self.db)
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:
