@@ -1,15 +1,22 @@
 """Who may see a patient's data: the one entry point every resolver asks.
 
-For now: the holder, and the catalogue apps acting for them. Professionals and operators see
-nothing of a patient until the access rules (care team, consent, access matrix, emergency
-access) are in place; everything defaults to denied.
+For now: the holder, their legal representatives (a parent until the child turns 18, a guardian
+until the guardianship ends), and the catalogue apps acting for the holder. Professionals and
+operators see nothing of a patient until the access rules (care team, consent, access matrix,
+emergency access) are in place: everything else is denied.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from resolvers.actors import Actor, ActorKind
+from resolvers.clock import Clock
+from storage.patients import PatientDoc
+from storage.stores import Stores
+
+MAJORITY = 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,10 +25,36 @@ class Decision:
     reason: str
 
 
-def patient_access(actor: Actor, patient_id: str) -> Decision:
-    if actor.kind is ActorKind.PATIENT and actor.id == patient_id:
+def age_on(birth_date: str, day: date) -> int:
+    born = date.fromisoformat(birth_date)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+async def represents(stores: Stores, actor_id: str, patient: PatientDoc, today: date) -> bool:
+    """Whether the patient ``actor_id`` is a legal representative of ``patient`` on ``today``."""
+    representative = await stores.patients.get(actor_id)
+    if representative is None or representative["space"]["status"] not in ("open", "active"):
+        return False
+    link = await stores.representations.active(representative["ins"]["matricule"], patient["_id"])
+    if link is None:
+        return False
+    if link["relation"] == "parent":
+        return age_on(patient["identity"]["birth_date"], today) < MAJORITY
+    return True
+
+
+async def patient_access(  # noqa: PLR0911 - one rule a line reads best
+    stores: Stores, clock: Clock, actor: Actor, patient: PatientDoc
+) -> Decision:
+    if patient["space"]["status"] in ("provisioned", "objected", "deleted"):
+        return Decision(False, "no open space")
+    if actor.kind is ActorKind.PATIENT and actor.id == patient["_id"]:
         return Decision(True, "the holder of the space")
-    if actor.kind is ActorKind.APP and actor.id == patient_id:
+    if actor.kind is ActorKind.PATIENT and await represents(
+        stores, actor.id, patient, clock.now().date()
+    ):
+        return Decision(True, "a legal representative")
+    if actor.kind is ActorKind.APP and actor.id == patient["_id"]:
         return Decision(True, "an app paired by the holder")
     if actor.kind in (ActorKind.PATIENT, ActorKind.APP):
         return Decision(False, "another patient's space")

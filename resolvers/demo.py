@@ -20,7 +20,7 @@ from resolvers.passwords import hash_password
 from resolvers.terminology import CodeList, terminology
 from storage.documents import DocumentDoc
 from storage.logins import login_id
-from storage.patients import PatientDoc, Sex
+from storage.patients import PatientDoc, Sex, new_space
 from storage.professionals import ProfessionalDoc
 from storage.stores import Stores
 
@@ -237,6 +237,16 @@ async def seed_demo(stores: Stores, clock: Clock) -> SeedReport:
                 "birth_place_code": p.birth_place_code,
             },
             "email": p.email,
+            "address": None
+            if p.email
+            else {
+                "lines": ["12 rue des Lilas"],
+                "postcode": p.birth_place_code[:2] + "000",
+                "city": "Ajaccio" if p.birth_place_code.startswith("2A") else "Toulouse",
+                "country": "FR",
+            },
+            # every demo space is active, as if opened six weeks after a notice and activated
+            "space": new_space("active", opened_at=now, activated_at=now),
             "created_at": now,
             "updated_at": now,
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from resolvers.access import patient_access
 from resolvers.actors import Actor
+from resolvers.clock import Clock
 from resolvers.errors import NotFound
 from storage.patients import PatientDoc
 from storage.professionals import ProfessionalDoc
@@ -12,15 +13,28 @@ from storage.stores import Stores
 HIDDEN_PATIENT = "No patient with this id is visible to you."
 
 
-async def visible_patient(stores: Stores, actor: Actor, patient_id: str) -> PatientDoc:
+async def visible_patient(
+    stores: Stores, clock: Clock, actor: Actor, patient_id: str
+) -> PatientDoc:
     """The patient, if the actor may see them; the same ``NotFound`` whether the patient does not
     exist or is hidden, so that nobody learns who has a space."""
-    if not patient_access(actor, patient_id).allowed:
-        raise NotFound(HIDDEN_PATIENT, field="id")
     patient = await stores.patients.get(patient_id)
-    if patient is None:
+    if patient is None or not (await patient_access(stores, clock, actor, patient)).allowed:
         raise NotFound(HIDDEN_PATIENT, field="id")
     return patient
+
+
+async def represented_by(stores: Stores, clock: Clock, actor: Actor) -> list[PatientDoc]:
+    """The patients ``actor`` legally represents today."""
+    me = await stores.patients.get(actor.id)
+    if me is None:
+        return []
+    found = []
+    for link in await stores.representations.represented_by(me["ins"]["matricule"]):
+        patient = await stores.patients.get(link["represented_id"])
+        if patient is not None and (await patient_access(stores, clock, actor, patient)).allowed:
+            found.append(patient)
+    return found
 
 
 async def professional(stores: Stores, professional_id: str) -> ProfessionalDoc:

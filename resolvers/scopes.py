@@ -68,6 +68,13 @@ SCOPES: tuple[Scope, ...] = (
         "les professionnels qui vous suivent",
     ),
     Scope(
+        "space:manage",
+        "Read the space's state and run it: close, reopen, request its deletion, contest a "
+        "suspension.",
+        "Gérer votre profil Mon espace santé (fermeture, réouverture, suppression)",
+        frozenset({PATIENT}),
+    ),
+    Scope(
         "profile:write",
         "Add or change entries of the medical profile.",
         "Compléter votre profil médical",

@@ -1,0 +1,60 @@
+"""Deleting a person's data when their space is deleted (archive over, or at their request).
+
+What remains is a tombstone: the id, the INS matricule (so that a beneficiary file read again
+creates nothing) and the dates. Every step is idempotent: an interrupted purge is run again.
+Domains that keep a patient's data add a step to ``PURGE_STEPS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from resolvers.clock import Clock
+from storage.stores import Stores
+
+PurgeStep = Callable[[Stores, str], Awaitable[None]]
+
+
+async def _credentials(stores: Stores, patient_id: str) -> None:
+    await stores.logins.collection.delete_many({"user_id": patient_id})
+
+
+async def _representations(stores: Stores, patient_id: str) -> None:
+    await stores.representations.collection.delete_many({"represented_id": patient_id})
+
+
+async def _notifications(stores: Stores, patient_id: str) -> None:
+    await stores.outbox.collection.delete_many({"patient_id": patient_id, "status": "pending"})
+
+
+async def _documents(stores: Stores, patient_id: str) -> None:
+    async for doc in stores.documents.collection.find(
+        {"patient_id": patient_id}, {"object_key": 1}
+    ):
+        await stores.objects.delete(doc["object_key"])
+        await stores.documents.collection.delete_one({"_id": doc["_id"]})
+
+
+PURGE_STEPS: list[PurgeStep] = [_credentials, _representations, _notifications, _documents]
+
+
+async def purge_patient(stores: Stores, clock: Clock, patient_id: str) -> None:
+    for step in PURGE_STEPS:
+        await step(stores, patient_id)
+    # identity last: its emptiness marks the purge as complete
+    await stores.patients.transition(
+        {"_id": patient_id},
+        {
+            "identity.birth_names": "",
+            "identity.first_names": [],
+            "identity.birth_place_code": "",
+            "identity.birth_date": "",
+            "identity.sex": "U",
+            "email": None,
+            "address": None,
+            "space.objection_code_hash": None,
+            "space.activation_code_hash": None,
+            "space.notices": [],
+        },
+        clock.now(),
+    )

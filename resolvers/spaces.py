@@ -1,0 +1,397 @@
+"""The life of a space (L1111-13-1, R1111-28, R1111-36, R1111-40).
+
+    provisioned ──(objection before the opening)──▶ objected
+         │ opening date (run-due)
+         ▼
+       open ──(activation code + password)──▶ active
+         │  ╲                                  │
+         │   ╲──(objection, closure)───────────┤
+         ▼                                     ▼
+     suspended ──(6 weeks, run-due)──▶ closed ──(10 years, or deletion request)──▶ deleted
+         └──(the holder contests)──▶ back    └──(reopening within 10 years)──▶ open/active
+
+Every change is one atomic update conditioned on the state it starts from, so two requests (or
+two replicas) can never both apply it. Notifications are decided in the same update.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+
+from resolvers import codes
+from resolvers.access import represents
+from resolvers.actors import Actor, ActorKind
+from resolvers.clock import Clock
+from resolvers.errors import DomainError, Forbidden, InvalidInput, NotFound
+from resolvers.identity import normalize_matricule
+from resolvers.logins import set_password
+from storage.ids import new_id
+from storage.patients import PatientDoc, PendingNoticeDoc, SpaceStatus
+from storage.stores import Stores
+
+NOTICE_PERIOD = timedelta(weeks=6)  # between the notice and the automatic opening
+SUSPENSION_PERIOD = timedelta(weeks=6)  # to contest a suspension for fraud
+ARCHIVE_PERIOD = relativedelta(years=10)  # a closed space is kept, then deleted
+DELETION_DELAY = timedelta(days=30)  # a deletion request is honoured after 30 days (≤ 3 months)
+ACTIVATION_CODE_LIFETIME = timedelta(days=90)
+CODE_LOCK_AFTER = 5
+CODE_LOCK_DURATION = timedelta(minutes=15)
+
+LIVE: tuple[SpaceStatus, ...] = ("open", "active")
+
+
+class InvalidCode(DomainError):
+    code = "INVALID_CODE"
+
+    def __init__(self) -> None:
+        super().__init__("This code does not match (or no space is awaiting it).")
+
+
+class CodeExpired(DomainError):
+    code = "CODE_EXPIRED"
+
+    def __init__(self) -> None:
+        super().__init__("This activation code has expired: ask for a new one.")
+
+
+class CodesLocked(DomainError):
+    code = "CODES_LOCKED"
+
+    def __init__(self) -> None:
+        super().__init__("Too many wrong codes: try again in a few minutes.")
+
+
+class NotAllowedNow(DomainError):
+    """The space is not in a state where this can happen."""
+
+    code = "NOT_ALLOWED_NOW"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    patient_id: str
+    status: SpaceStatus
+
+
+def notice(template: str) -> PendingNoticeDoc:
+    return {"id": new_id(), "template": template}
+
+
+def opening_date(notified_on: date) -> date:
+    return notified_on + NOTICE_PERIOD
+
+
+async def _transition(
+    stores: Stores,
+    clock: Clock,
+    patient_id: str,
+    from_: tuple[SpaceStatus, ...],
+    changes: dict[str, Any],
+    *notices: str,
+) -> PatientDoc:
+    done = await stores.patients.transition(
+        {"_id": patient_id, "space.status": {"$in": list(from_)}},
+        changes,
+        clock.now(),
+        [notice(template) for template in notices],
+    )
+    if done is None:
+        raise NotAllowedNow("The space is not in a state that allows this.")
+    return done
+
+
+# -- with a code: no account needed -----------------------------------------------------------
+
+
+async def _by_code_owner(stores: Stores, clock: Clock, ins: str) -> PatientDoc:
+    """The patient a code is typed for, if the codes are not locked; unknown INS look the same
+    as a wrong code, so that nobody learns who has a space."""
+    try:
+        matricule = normalize_matricule(ins, field="ins")
+    except InvalidInput:
+        raise InvalidCode from None
+    patient = await stores.patients.by_ins(matricule)
+    if patient is None or patient["space"]["status"] == "deleted":
+        raise InvalidCode
+    locked_until = patient["space"]["codes_locked_until"]
+    if locked_until is not None and locked_until > clock.now():
+        raise CodesLocked
+    return patient
+
+
+async def _wrong_code(stores: Stores, clock: Clock, patient: PatientDoc) -> InvalidCode:
+    attempts = patient["space"]["failed_code_attempts"] + 1
+    changes: dict[str, Any] = {"space.failed_code_attempts": attempts}
+    if attempts >= CODE_LOCK_AFTER:
+        changes = {
+            "space.failed_code_attempts": 0,
+            "space.codes_locked_until": clock.now() + CODE_LOCK_DURATION,
+        }
+    await stores.patients.transition({"_id": patient["_id"]}, changes, clock.now())
+    return InvalidCode()
+
+
+async def object_to_space(stores: Stores, clock: Clock, ins: str, code: str) -> Outcome:
+    """The person (or a legal representative) objects with the code from the notice. Before the
+    opening, no space is opened; after, the space is closed."""
+    patient = await _by_code_owner(stores, clock, ins)
+    if not codes.matches(patient["space"]["objection_code_hash"], code):
+        raise await _wrong_code(stores, clock, patient)
+    status = patient["space"]["status"]
+    now = clock.now()
+    reset: dict[str, Any] = {"space.failed_code_attempts": 0, "space.objected_at": now}
+    if status == "provisioned":
+        done = await _transition(
+            stores,
+            clock,
+            patient["_id"],
+            ("provisioned",),
+            {**reset, "space.status": "objected"},
+            "objection-recorded",
+        )
+    elif status in (*LIVE, "suspended"):
+        done = await _transition(
+            stores,
+            clock,
+            patient["_id"],
+            (*LIVE, "suspended"),
+            {
+                **reset,
+                "space.status": "closed",
+                "space.closed_at": now,
+                "space.closed_reason": "objection",
+                "space.archive_until": now + ARCHIVE_PERIOD,
+            },
+            "space-closed",
+        )
+    else:  # objected already, or closed: nothing more to do
+        return Outcome(patient["_id"], status)
+    return Outcome(done["_id"], done["space"]["status"])
+
+
+async def activate_space(
+    stores: Stores, clock: Clock, ins: str, code: str, password: str
+) -> Outcome:
+    """The holder sets their credentials with the activation code they received."""
+    patient = await _by_code_owner(stores, clock, ins)
+    space = patient["space"]
+    if not codes.matches(space["activation_code_hash"], code):
+        raise await _wrong_code(stores, clock, patient)
+    expires = space["activation_expires_at"]
+    if expires is None or expires <= clock.now():
+        raise CodeExpired
+    if space["status"] != "open":
+        raise NotAllowedNow("This space is not awaiting activation.")
+    await set_password(
+        stores,
+        clock,
+        ActorKind.PATIENT,
+        login=patient["ins"]["matricule"],
+        user_id=patient["_id"],
+        password=password,
+    )
+    done = await _transition(
+        stores,
+        clock,
+        patient["_id"],
+        ("open",),
+        {
+            "space.status": "active",
+            "space.activated_at": clock.now(),
+            "space.activation_code_hash": None,
+            "space.activation_expires_at": None,
+            "space.failed_code_attempts": 0,
+        },
+    )
+    return Outcome(done["_id"], done["space"]["status"])
+
+
+async def request_activation_code(stores: Stores, clock: Clock, ins: str, birth_date: date) -> None:
+    """Send a new activation code to the contact on file, if the details match an open space.
+    Says nothing either way: the answer must not tell who has a space."""
+    try:
+        matricule = normalize_matricule(ins, field="ins")
+    except InvalidInput:
+        return
+    patient = await stores.patients.by_ins(matricule)
+    if patient is None or patient["identity"]["birth_date"] != birth_date.isoformat():
+        return
+    await stores.patients.transition(
+        {"_id": patient["_id"], "space.status": "open"},
+        {},
+        clock.now(),
+        [notice("activation-code")],
+    )
+
+
+# -- the holder, with a token -------------------------------------------------------------------
+
+
+async def _holder(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> PatientDoc:
+    """The space, if the actor is its holder or one of their legal representatives."""
+    patient = await stores.patients.get(patient_id) if actor.kind is ActorKind.PATIENT else None
+    if patient is not None and (
+        actor.id == patient_id or await represents(stores, actor.id, patient, clock.now().date())
+    ):
+        return patient
+    raise NotFound("No patient with this id is visible to you.", field="patientId")
+
+
+async def close_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
+    await _holder(stores, clock, actor, patient_id)
+    now = clock.now()
+    done = await _transition(
+        stores,
+        clock,
+        patient_id,
+        LIVE,
+        {
+            "space.status": "closed",
+            "space.closed_at": now,
+            "space.closed_reason": "holder",
+            "space.archive_until": now + ARCHIVE_PERIOD,
+        },
+        "space-closed",
+    )
+    return Outcome(done["_id"], done["space"]["status"])
+
+
+async def reopen_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
+    """Within the archive period: back to active (or open if never activated); a pending
+    deletion request is cancelled."""
+    patient = await _holder(stores, clock, actor, patient_id)
+    space = patient["space"]
+    if space["status"] != "closed" or space["closed_reason"] == "fraud":
+        raise NotAllowedNow("Only a space its holder closed can be reopened.")
+    back: SpaceStatus = "active" if space["activated_at"] is not None else "open"
+    done = await _transition(
+        stores,
+        clock,
+        patient_id,
+        ("closed",),
+        {
+            "space.status": back,
+            "space.closed_at": None,
+            "space.closed_reason": None,
+            "space.archive_until": None,
+            "space.deletion_due_at": None,
+        },
+        "space-reopened",
+    )
+    return Outcome(done["_id"], done["space"]["status"])
+
+
+async def request_deletion(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
+    """The space is closed now and deleted after ``DELETION_DELAY`` (reopening cancels)."""
+    patient = await _holder(stores, clock, actor, patient_id)
+    now = clock.now()
+    changes: dict[str, Any] = {"space.deletion_due_at": now + DELETION_DELAY}
+    if patient["space"]["status"] != "closed":
+        changes.update(
+            {
+                "space.status": "closed",
+                "space.closed_at": now,
+                "space.closed_reason": "holder",
+                "space.archive_until": now + ARCHIVE_PERIOD,
+            }
+        )
+    done = await _transition(
+        stores, clock, patient_id, (*LIVE, "closed"), changes, "deletion-scheduled"
+    )
+    return Outcome(done["_id"], done["space"]["status"])
+
+
+async def contest_suspension(
+    stores: Stores, clock: Clock, actor: Actor, patient_id: str
+) -> Outcome:
+    """Within six weeks of a suspension, the holder objects: the space is restored."""
+    patient = await _holder(stores, clock, actor, patient_id)
+    before = patient["space"]["status_before_suspension"] or "open"
+    done = await _transition(
+        stores,
+        clock,
+        patient_id,
+        ("suspended",),
+        {
+            "space.status": before,
+            "space.suspended_at": None,
+            "space.suspension_deadline": None,
+            "space.status_before_suspension": None,
+        },
+        "suspension-lifted",
+    )
+    return Outcome(done["_id"], done["space"]["status"])
+
+
+# -- operators ------------------------------------------------------------------------------------
+
+
+def _operator(actor: Actor) -> None:
+    if actor.kind is not ActorKind.OPERATOR:
+        raise Forbidden("Only operators do this.")
+
+
+async def suspend_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
+    """For fraud: the space is closed after six weeks unless the holder contests."""
+    _operator(actor)
+    patient = await stores.patients.get(patient_id)
+    if patient is None:
+        raise NotFound("No such patient.", field="patientId")
+    now = clock.now()
+    done = await _transition(
+        stores,
+        clock,
+        patient_id,
+        LIVE,
+        {
+            "space.status": "suspended",
+            "space.suspended_at": now,
+            "space.suspension_deadline": now + SUSPENSION_PERIOD,
+            "space.status_before_suspension": patient["space"]["status"],
+        },
+        "space-suspended",
+    )
+    return Outcome(done["_id"], done["space"]["status"])
+
+
+async def add_representative(
+    stores: Stores,
+    clock: Clock,
+    actor: Actor,
+    patient_id: str,
+    *,
+    representative_ins: str,
+    relation: str,
+) -> None:
+    """Record a parent or a guardian (a court decision, for a protected adult)."""
+    _operator(actor)
+    if relation not in ("parent", "guardian"):
+        raise InvalidInput("relation is parent or guardian", field="relation")
+    matricule = normalize_matricule(representative_ins, field="representativeIns")
+    if await stores.patients.get(patient_id) is None:
+        raise NotFound("No such patient.", field="patientId")
+    await stores.representations.record(
+        [
+            {
+                "_id": f"{patient_id}:{matricule}",
+                "represented_id": patient_id,
+                "representative_ins": matricule,
+                "relation": relation,  # type: ignore[typeddict-item]  # checked above
+                "since": clock.now(),
+                "ended_at": None,
+            }
+        ]
+    )
+
+
+def new_activation(now: datetime) -> tuple[str, dict[str, Any]]:
+    """A fresh activation code, and the changes that make it the valid one."""
+    code = codes.new_code()
+    return code, {
+        "space.activation_code_hash": codes.code_hash(code),
+        "space.activation_expires_at": now + ACTIVATION_CODE_LIFETIME,
+    }
