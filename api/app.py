@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,7 @@ from api.oauth.routes import Authenticator, OAuthRoutes
 from api.oauth.upstream import UpstreamAuthenticator
 from api.services import Services
 from api.settings import Settings
+from api.workers import worker_loops
 from resolvers.clock import Clock, SystemClock
 from schema import SchemaLimits, build_schema
 
@@ -79,6 +81,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         running = await services.start()
+        tasks: list[asyncio.Task[None]] = []
         try:
             log.info(
                 "app.started",
@@ -86,8 +89,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 signing_key=running.keyring.ring.signing_kid,
             )
             app.state.stores = running.stores
+            if settings.background_workers:
+                tasks = [asyncio.create_task(loop()) for loop in worker_loops(services)]
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await services.stop()
 
     routes: list[BaseRoute] = [

@@ -15,6 +15,7 @@ import uvicorn
 
 from api.app import create_app
 from api.cli_oauth import clients, dev_token, keys
+from api.cli_spaces import export_postal, provision, run_due_command, send_emails
 from api.cli_support import running_stack, with_stores
 from resolvers.clock import SystemClock
 from resolvers.demo import SeedReport, seed_demo
@@ -89,6 +90,10 @@ def scopes_doc(output: str) -> None:
     click.echo(f"written: {output}")
 
 
+main.add_command(provision)
+main.add_command(run_due_command)
+main.add_command(send_emails)
+main.add_command(export_postal)
 main.add_command(clients)
 main.add_command(dev_token)
 main.add_command(keys)

@@ -53,7 +53,7 @@ STOP_TIMEOUT_SECONDS = 10.0
 MONGODB_USER = "espace-sante"
 S3_ACCESS_KEY = "espace-sante"
 _PR_SET_PDEATHSIG = 1
-ServerName = Literal["mongodb", "s3"]
+ServerName = Literal["mongodb", "s3", "smtp"]
 
 
 class EmbeddedStackError(RuntimeError):
@@ -176,7 +176,11 @@ class EmbeddedStack:
             for name in ("oauth_keys_secret", "session_secret")
             if getattr(self.settings, name) is None
         ]
-        servers = self.settings.needs_embedded_mongodb or self.settings.needs_embedded_s3
+        servers = (
+            self.settings.needs_embedded_mongodb
+            or self.settings.needs_embedded_s3
+            or self.settings.needs_embedded_smtp
+        )
         if self.settings.stack == "external" or not (servers or missing):
             return self.settings
         creds = Credentials.load_or_create(self.root / "credentials.json")
@@ -186,6 +190,10 @@ class EmbeddedStack:
             if self.settings.needs_embedded_s3:
                 s3, endpoint = self._s3_server(creds)
                 s3.spawn(self.root)
+            if self.settings.needs_embedded_smtp:
+                updates.update(
+                    smtp_host="127.0.0.1", smtp_port=self._start_mail_sink(), smtp_tls="none"
+                )
             if self.settings.needs_embedded_mongodb:
                 updates["mongodb_uri"] = SecretStr(self._start_mongodb(creds))
             if self.settings.needs_embedded_s3:
@@ -279,6 +287,26 @@ class EmbeddedStack:
         server.spawn(self.root)
         server.wait_ready(server)
         return uri
+
+    def _start_mail_sink(self) -> int:
+        """A development SMTP server that keeps every message in ``mail/`` (a Maildir)."""
+        port = _free_ports(1)[0]
+        maildir = self.root / "mail"
+        argv = [
+            sys.executable,
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            f"127.0.0.1:{port}",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            str(maildir),
+        ]
+        server = self._server("smtp", argv, lambda s: _wait_for_port(port, s))
+        server.spawn(self.root)
+        server.wait_ready(server)
+        return port
 
     def _s3_server(self, creds: Credentials) -> tuple[_Server, str]:
         data = self.root / "s3"
@@ -401,6 +429,19 @@ def _mongodb_client(uri: str, server: _Server) -> Iterator[MongoClient[dict[str,
         yield client
     finally:
         client.close()
+
+
+def _wait_for_port(port: int, server: _Server) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while True:
+        server.check_alive()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError as exc:
+            if time.monotonic() > deadline:
+                raise EmbeddedStackError(f"embedded mail sink did not answer: {exc}") from exc
+            time.sleep(0.05)
 
 
 def _wait_for_mongodb(uri: str, server: _Server) -> None:

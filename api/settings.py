@@ -103,6 +103,29 @@ class Settings(BaseSettings):
         "SubjectNameID", description="Claim carrying the RPPS (a leading `8` is dropped)."
     )
 
+    smtp_host: str | None = Field(
+        None, description="SMTP server for emails; unset starts a development mail sink."
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port.")
+    smtp_username: str | None = Field(None, description="SMTP user, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password.")
+    smtp_tls: Literal["none", "starttls", "tls"] = Field(
+        "none", description="`none`, `starttls` or `tls` (implicit TLS)."
+    )
+    smtp_from: str = Field(
+        "Mon espace santé <ne-pas-repondre@monespacesante.example>",
+        description="Sender of the emails.",
+    )
+    background_workers: bool = Field(
+        True, description="Run due transitions, emails and provisioning inside `serve`."
+    )
+    due_interval_seconds: float = Field(
+        60.0, gt=0, description="How often the workers look for due work, in seconds."
+    )
+    provisioning_lease_seconds: int = Field(
+        60, ge=1, description="A provisioning runner's lease; another resumes after it lapses."
+    )
+
     graphql_max_depth: int = Field(12, ge=1, description="Deepest selection allowed.")
     graphql_max_aliases: int = Field(30, ge=1, description="Most aliases in one document.")
     graphql_max_tokens: int = Field(5000, ge=10, description="Most tokens in one document.")
@@ -160,6 +183,10 @@ class Settings(BaseSettings):
     def audience(self) -> str:
         """The ``aud`` of access tokens for this API: its GraphQL endpoint."""
         return f"{self.public_base_url}/graphql"
+
+    @property
+    def needs_embedded_smtp(self) -> bool:
+        return self.stack == "embedded" and self.smtp_host is None
 
     @property
     def needs_embedded_mongodb(self) -> bool:

@@ -23,7 +23,7 @@ from schema.caching import CACHE_SIZE, DocumentCache
 from schema.errors import ErrorPresenter, log_errors
 from schema.limits import limit_rules
 from schema.observability import OperationObserver, OperationRecorder
-from schema.root import Query, Subscription
+from schema.root import Mutation, Query, Subscription
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,7 @@ def build_schema(limits: SchemaLimits, record: OperationRecorder | None = None) 
         extensions.append(lambda: OperationObserver(record))
     return ServiceSchema(
         query=Query,
+        mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=False),

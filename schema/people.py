@@ -12,6 +12,7 @@ from resolvers.errors import Unauthenticated
 from resolvers.terminology import CodeList, terminology
 from schema.context import Info
 from schema.permissions import authenticated, scoped
+from schema.spaces import Space
 from schema.terminology import Concept
 from storage.patients import PatientDoc
 from storage.professionals import ProfessionalDoc
@@ -54,6 +55,12 @@ class Patient:
             birth_place_code=identity["birth_place_code"],
         )
 
+    @strawberry.field(
+        extensions=[scoped("space:manage")], description="The space's state and dates."
+    )
+    def space(self) -> Space | None:
+        return Space.from_doc(self.doc["space"])
+
     @classmethod
     def from_doc(cls, doc: PatientDoc) -> Patient:
         return cls(id=strawberry.ID(doc["_id"]), doc=doc)
@@ -63,7 +70,9 @@ async def visible_patient(info: Info, patient_id: str) -> Patient:
     actor = info.context.actor
     if actor is None:
         raise Unauthenticated("This field needs an access token.")
-    return Patient.from_doc(await people.visible_patient(info.context.stores, actor, patient_id))
+    return Patient.from_doc(
+        await people.visible_patient(info.context.stores, info.context.clock, actor, patient_id)
+    )
 
 
 @strawberry.type(description="Where a professional practises.")
@@ -117,6 +126,19 @@ class Viewer:
         if self.kind not in (ActorKind.PATIENT, ActorKind.APP):
             return None
         return await visible_patient(info, self.id)
+
+    @strawberry.field(
+        description="The people this patient is a legal representative of "
+        "(children under 18, protected adults)."
+    )
+    async def represented(self, info: Info) -> list[Patient]:
+        actor = info.context.actor
+        if actor is None or self.kind is not ActorKind.PATIENT:
+            return []
+        return [
+            Patient.from_doc(doc)
+            for doc in await people.represented_by(info.context.stores, info.context.clock, actor)
+        ]
 
     @strawberry.field(description="The professional, when a professional signed in.")
     async def professional(self, info: Info) -> Professional | None:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import strawberry
 
 from schema.people import PeopleQuery
+from schema.provisioning import ProvisioningMutations, ProvisioningQuery
 from schema.service import ServiceQuery, ServiceSubscription
+from schema.spaces import SpaceMutations
 from schema.terminology import TerminologyQuery
 
 
 @strawberry.type
-class Query(ServiceQuery, TerminologyQuery, PeopleQuery):
+class Query(ServiceQuery, TerminologyQuery, PeopleQuery, ProvisioningQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(SpaceMutations, ProvisioningMutations):
     pass
 
 

@@ -61,7 +61,12 @@ def settings(
     """Settings of a fresh database and bucket, removed after the test."""
     unique = uuid.uuid4().hex[:12]
     isolated = stack_settings.model_copy(
-        update={"mongodb_database": f"test_{unique}", "s3_bucket": f"test-{unique}"}
+        update={
+            "mongodb_database": f"test_{unique}",
+            "s3_bucket": f"test-{unique}",
+            # tests run the workers' steps themselves, at the moment they choose
+            "background_workers": False,
+        }
     )
     yield isolated
     mongo_admin.drop_database(isolated.mongodb_database)

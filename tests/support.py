@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -83,3 +84,16 @@ async def serve_app(application: Starlette, port: int = 0) -> AsyncIterator[str]
     finally:
         server.should_exit = True
         await task
+
+
+class FakeClock:
+    """A clock the test moves by hand (UTC-aware)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta

@@ -74,6 +74,7 @@ def test_configured_stores_are_used_as_they_are(tmp_path: Path) -> None:
         s3_secret_key=SecretStr("secret"),
         oauth_keys_secret=SecretStr("keys"),
         session_secret=SecretStr("session"),
+        smtp_host="smtp.example",
     )
     stack = EmbeddedStack(configured)
     assert stack.start() is configured

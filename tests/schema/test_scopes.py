@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,19 @@ from tests.support import GraphQLClient
 from tests.tokens import seed, token_factory
 
 
+@dataclass(frozen=True)
 class Row:
-    """A scope, a query reading a field it guards, where that field is, and what it holds."""
+    """A scope, a query reading a field it guards, where that field is, and what a token with
+    the scope finds there (or the error code the next check gives, past the scope check)."""
 
-    def __init__(self, scope: str, field: str, query: str, path: list[str], value: Any) -> None:
-        self.scope, self.field, self.query, self.path, self.value = scope, field, query, path, value
+    scope: str
+    field: str
+    query: str
+    path: list[str]
+    value: Any
+    kind: ActorKind = ActorKind.PATIENT
+    other_scope: str = "openid"
+    granted_codes: tuple[str, ...] = ()
 
 
 ROWS = [
@@ -31,6 +40,32 @@ ROWS = [
         "{ me { id kind patient { id identity { birthNames ins { matricule } } } } }",
         ["me", "patient", "identity"],
         {"birthNames": "MARTIN", "ins": {"matricule": PATIENT_INS}},
+    ),
+    Row(
+        "space:manage",
+        "Patient.space",
+        "{ me { id patient { id space { status } } } }",
+        ["me", "patient", "space"],
+        {"status": "ACTIVE"},
+    ),
+    Row(
+        "provisioning",
+        "Query.provisioningBatches",
+        "{ me { id } provisioningBatches { totalCount } }",
+        ["provisioningBatches"],
+        {"totalCount": 0},
+        kind=ActorKind.OPERATOR,
+        other_scope="admin",
+    ),
+    Row(
+        "provisioning",
+        "Query.provisioningBatch",
+        '{ me { id } provisioningBatch(id: "unknown") { id } }',
+        ["provisioningBatch"],
+        None,
+        kind=ActorKind.OPERATOR,
+        other_scope="admin",
+        granted_codes=("NOT_FOUND",),
     ),
 ]
 
@@ -54,25 +89,17 @@ async def seeded(app: Starlette) -> Starlette:
     return app
 
 
-@pytest.mark.parametrize("row", ROWS, ids=[row.scope for row in ROWS])
+@pytest.mark.parametrize("row", ROWS, ids=[row.field for row in ROWS])
 async def test_a_scope_opens_its_field_and_its_absence_closes_only_that_field(
     seeded: Starlette, gql: GraphQLClient, row: Row
 ) -> None:
     make = token_factory(seeded)
-    other_scopes = "openid" if row.scope != "openid" else "documents:read"
-    granted = await gql.post(
-        row.query,
-        headers={
-            "authorization": f"Bearer {await make(ActorKind.PATIENT, PATIENT_INS, row.scope)}"
-        },
-    )
-    denied = await gql.post(
-        row.query,
-        headers={
-            "authorization": f"Bearer {await make(ActorKind.PATIENT, PATIENT_INS, other_scopes)}"
-        },
-    )
-    assert not granted.errors, granted.errors
+    login = PATIENT_INS if row.kind is ActorKind.PATIENT else None
+    granted_token = await make(row.kind, login, row.scope)
+    denied_token = await make(row.kind, login, row.other_scope)
+    granted = await gql.post(row.query, headers={"authorization": f"Bearer {granted_token}"})
+    denied = await gql.post(row.query, headers={"authorization": f"Bearer {denied_token}"})
+    assert tuple(granted.codes) == row.granted_codes, granted.errors
     assert at(granted.data, row.path) == row.value
     assert at(denied.data, row.path) is None
     [error] = denied.errors
@@ -81,11 +108,48 @@ async def test_a_scope_opens_its_field_and_its_absence_closes_only_that_field(
     assert without(denied.data, row.path) == without(granted.data, row.path)
 
 
-async def test_every_guarded_field_is_in_the_table() -> None:
+# Every scoped mutation, with arguments that would reach it: a token without the scope must be
+# refused before anything runs.
+MUTATIONS = {
+    "Mutation.closeSpace": 'closeSpace(patientId: "x") { __typename }',
+    "Mutation.reopenSpace": 'reopenSpace(patientId: "x") { __typename }',
+    "Mutation.requestSpaceDeletion": 'requestSpaceDeletion(patientId: "x") { __typename }',
+    "Mutation.contestSuspension": 'contestSuspension(patientId: "x") { __typename }',
+    "Mutation.suspendSpace": 'suspendSpace(patientId: "x") { __typename }',
+    "Mutation.addRepresentative": (
+        'addRepresentative(patientId: "x", representativeIns: "x", relation: "parent") '
+        "{ __typename }"
+    ),
+    "Mutation.requestProvisioningUpload": "requestProvisioningUpload(format: CSV) { __typename }",
+    "Mutation.startProvisioning": 'startProvisioning(batchId: "x") { __typename }',
+}
+
+
+@pytest.mark.parametrize("field", sorted(MUTATIONS))
+async def test_a_mutation_without_its_scope_is_refused_before_it_runs(
+    seeded: Starlette, gql: GraphQLClient, field: str
+) -> None:
+    guarded = guarded_fields(build_schema(SchemaLimits()))
+    [scope] = [name for name, fields in guarded.items() if field in fields]
+    token = await token_factory(seeded)(ActorKind.PATIENT, PATIENT_INS, "openid")
+    answer = await gql.post(
+        f"mutation {{ {MUTATIONS[field]} }}", headers={"authorization": f"Bearer {token}"}
+    )
+    assert answer.data == {field.split(".")[1]: None}
+    assert answer.errors[0]["extensions"] == {
+        "code": "INSUFFICIENT_SCOPE",
+        "missingScopes": [scope],
+    }
+
+
+async def test_every_guarded_field_is_in_a_table() -> None:
     guarded = guarded_fields(build_schema(SchemaLimits()))
     in_table = {(row.scope, row.field) for row in ROWS}
     for scope, fields in guarded.items():
         for field in fields:
+            if field.startswith("Mutation."):
+                assert field in MUTATIONS, f"add {field} to MUTATIONS"
+                continue
             assert (scope, field) in in_table, f"add a row for {field} ({scope})"
     for row in ROWS:
         assert row.field in guarded.get(row.scope, []), f"{row.field} is not guarded by {row.scope}"

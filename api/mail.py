@@ -1,0 +1,46 @@
+"""Sending email over SMTP (aiosmtplib), for the notification outbox."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import aiosmtplib
+
+from api.settings import Settings
+from resolvers.notifications import Message
+
+TIMEOUT_SECONDS = 30.0
+
+
+class SmtpSender:
+    def __init__(self, settings: Settings) -> None:
+        if settings.smtp_host is None:
+            raise RuntimeError("SMTP_HOST is not set (the embedded stack sets one)")
+        self.host = settings.smtp_host
+        self.port = settings.smtp_port
+        self.username = settings.smtp_username
+        self.password = (
+            settings.smtp_password.get_secret_value() if settings.smtp_password else None
+        )
+        self.tls = settings.smtp_tls
+        self.sender = settings.smtp_from
+
+    async def send(self, to: str, message: Message) -> None:
+        email = EmailMessage()
+        email["From"] = self.sender
+        email["To"] = to
+        email["Subject"] = message.subject
+        email["Date"] = formatdate(localtime=False)
+        email["Message-ID"] = make_msgid(domain="monespacesante.example")
+        email.set_content(message.body)
+        await aiosmtplib.send(
+            email,
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self.password,
+            use_tls=self.tls == "tls",
+            start_tls=self.tls == "starttls",
+            timeout=TIMEOUT_SECONDS,
+        )

@@ -1,0 +1,192 @@
+"""Provisioning through GraphQL: upload a beneficiary file, start the batch, follow it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Annotated, TypeAlias
+
+import strawberry
+
+from resolvers import provisioning
+from resolvers.errors import DomainError, NotFound
+from resolvers.pagination import decode_cursor, page_size
+from schema.context import Info
+from schema.pagination import Connection, connection
+from schema.permissions import scoped
+from schema.spaces import actor
+from storage.provisioning import BatchDoc
+
+UPLOAD_URL_LIFETIME = timedelta(hours=1)
+
+
+@strawberry.enum(description="How a beneficiary file is written.")
+class BeneficiaryFileFormat(Enum):
+    CSV = "csv"
+    NDJSON = "ndjson"
+
+
+@strawberry.enum
+class ProvisioningStatus(Enum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@strawberry.type(description="A line of the file that did not become a space, and why.")
+class Rejection:
+    line: int
+    reason: str
+
+
+@strawberry.type(description="A beneficiary file being (or having been) provisioned.")
+class ProvisioningBatch:
+    id: strawberry.ID
+    status: ProvisioningStatus
+    format: BeneficiaryFileFormat
+    lines_read: int = strawberry.field(description="Lines handled so far, the header included.")
+    created: int = strawberry.field(description="Spaces this batch created (when done).")
+    existing: int = strawberry.field(description="People who already had a space (when done).")
+    rejected: int = strawberry.field(description="Lines refused (when done).")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+
+    @strawberry.field(description="The refused lines, in file order.")
+    async def rejections(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Rejection]:
+        rejections = info.context.stores.rejections
+        query = {"batch_id": self.id}
+        page = await rejections.find_page(
+            query,
+            sort_key="line",
+            first=page_size(first),
+            after=decode_cursor(after),
+            descending=False,
+        )
+        return connection(
+            [Rejection(line=doc["line"], reason=doc["reason"]) for doc in page.items],
+            page.items,
+            sort_key="line",
+            has_next=page.has_next,
+            count=lambda: rejections.count(query),
+        )
+
+    @classmethod
+    def from_doc(cls, doc: BatchDoc) -> ProvisioningBatch:
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            status=ProvisioningStatus(doc["status"]),
+            format=BeneficiaryFileFormat(doc["format"]),
+            lines_read=doc["checkpoint"]["line"],
+            created=doc["created"],
+            existing=doc["existing"],
+            rejected=doc["rejected"],
+            created_at=doc["created_at"],
+            started_at=doc["started_at"],
+            finished_at=doc["finished_at"],
+            error=doc["error"],
+        )
+
+
+@strawberry.type(
+    description="Where to PUT the file (straight to the object store), then call startProvisioning."
+)
+class ProvisioningUpload:
+    batch: ProvisioningBatch
+    upload_url: str
+    expires_at: datetime
+
+
+@strawberry.type(description="A refused provisioning request.")
+class ProvisioningError:
+    code: str
+    message: str
+    field: str | None
+
+
+ProvisioningUploadResult: TypeAlias = Annotated[
+    ProvisioningUpload | ProvisioningError, strawberry.union("ProvisioningUploadResult")
+]
+ProvisioningResult: TypeAlias = Annotated[
+    ProvisioningBatch | ProvisioningError, strawberry.union("ProvisioningResult")
+]
+
+
+async def _own_batch(info: Info, batch_id: str) -> BatchDoc:
+    """A batch of the asking client; others' batches do not exist for it."""
+    batch = await info.context.stores.batches.get(batch_id)
+    if batch is None or batch["created_by"] != actor(info).client_id:
+        raise NotFound("No such provisioning batch.", field="id")
+    return batch
+
+
+@strawberry.type
+class ProvisioningQuery:
+    @strawberry.field(
+        extensions=[scoped("provisioning")], description="A provisioning batch of yours."
+    )
+    async def provisioning_batch(self, info: Info, id: strawberry.ID) -> ProvisioningBatch | None:
+        return ProvisioningBatch.from_doc(await _own_batch(info, id))
+
+    @strawberry.field(
+        extensions=[scoped("provisioning")], description="Your provisioning batches, newest first."
+    )
+    async def provisioning_batches(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[ProvisioningBatch] | None:
+        batches = info.context.stores.batches
+        query = {"created_by": actor(info).client_id}
+        page = await batches.find_page(
+            query, sort_key="created_at", first=page_size(first), after=decode_cursor(after)
+        )
+        return connection(
+            [ProvisioningBatch.from_doc(doc) for doc in page.items],
+            page.items,
+            sort_key="created_at",
+            has_next=page.has_next,
+            count=lambda: batches.count(query),
+        )
+
+
+@strawberry.type
+class ProvisioningMutations:
+    @strawberry.mutation(
+        extensions=[scoped("provisioning")],
+        description="Start a batch: returns where to upload the file.",
+    )
+    async def request_provisioning_upload(
+        self,
+        info: Info,
+        format: BeneficiaryFileFormat,
+    ) -> ProvisioningUploadResult | None:
+        ctx = info.context
+        batch = await provisioning.new_batch(
+            ctx.stores, ctx.clock, file_format=format.value, created_by=actor(info).client_id
+        )
+        url = await ctx.stores.objects.presigned_put_url(batch["object_key"], UPLOAD_URL_LIFETIME)
+        return ProvisioningUpload(
+            batch=ProvisioningBatch.from_doc(batch),
+            upload_url=url,
+            expires_at=ctx.clock.now() + UPLOAD_URL_LIFETIME,
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("provisioning")],
+        description="The file is uploaded: provision it (in the background).",
+    )
+    async def start_provisioning(
+        self, info: Info, batch_id: strawberry.ID
+    ) -> ProvisioningResult | None:
+        try:
+            await _own_batch(info, batch_id)
+            batch = await provisioning.mark_uploaded(
+                info.context.stores, batch_id, actor(info).client_id
+            )
+        except DomainError as error:
+            return ProvisioningError(code=error.code, message=error.message, field=error.field)
+        return ProvisioningBatch.from_doc(batch)

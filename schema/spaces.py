@@ -1,0 +1,247 @@
+"""A patient's space: its state, the holder's and operators' changes, and the public mutations
+(objection, activation) that work with a code instead of a token."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import date, datetime
+from enum import Enum
+from typing import Annotated, TypeAlias
+
+import strawberry
+
+from resolvers import spaces
+from resolvers.actors import Actor
+from resolvers.errors import DomainError, NotFound, Unauthenticated
+from schema.context import Info
+from schema.permissions import scoped
+from storage.patients import SpaceDoc
+
+
+@strawberry.enum(description="Where a space is in its life (see docs/spaces.md).")
+class SpaceStatus(Enum):
+    PROVISIONED = "provisioned"
+    OBJECTED = "objected"
+    OPEN = "open"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+    DELETED = "deleted"
+
+
+@strawberry.enum(description="Why a change to a space was refused.")
+class SpaceErrorCode(Enum):
+    INVALID_CODE = "INVALID_CODE"
+    CODE_EXPIRED = "CODE_EXPIRED"
+    CODES_LOCKED = "CODES_LOCKED"
+    NOT_ALLOWED_NOW = "NOT_ALLOWED_NOW"
+    NOT_FOUND = "NOT_FOUND"
+    FORBIDDEN = "FORBIDDEN"
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+
+
+@strawberry.type(description="The state of a space and its dates.")
+class Space:
+    status: SpaceStatus
+    opening_date: date | None = strawberry.field(
+        description="When a provisioned space opens, unless its holder objects before."
+    )
+    opened_at: datetime | None
+    activated_at: datetime | None
+    suspension_deadline: datetime | None = strawberry.field(
+        description="A suspended space closes then, unless its holder contests."
+    )
+    closed_at: datetime | None
+    archive_until: datetime | None = strawberry.field(
+        description="A closed space can be reopened until then; it is deleted after."
+    )
+    deletion_due_at: datetime | None = strawberry.field(
+        description="When a requested deletion happens (reopening cancels it)."
+    )
+
+    @classmethod
+    def from_doc(cls, doc: SpaceDoc) -> Space:
+        return cls(
+            status=SpaceStatus(doc["status"]),
+            opening_date=date.fromisoformat(doc["opening_date"]) if doc["opening_date"] else None,
+            opened_at=doc["opened_at"],
+            activated_at=doc["activated_at"],
+            suspension_deadline=doc["suspension_deadline"],
+            closed_at=doc["closed_at"],
+            archive_until=doc["archive_until"],
+            deletion_due_at=doc["deletion_due_at"],
+        )
+
+
+@strawberry.type(description="The space after the change.")
+class SpaceChange:
+    patient_id: strawberry.ID
+    status: SpaceStatus
+
+
+@strawberry.type(description="A refused change, with a code to act on.")
+class SpaceError:
+    code: SpaceErrorCode
+    message: str
+    field: str | None
+
+
+SpaceResult: TypeAlias = Annotated[SpaceChange | SpaceError, strawberry.union("SpaceResult")]
+
+
+@strawberry.type(
+    description="Always the same answer: it never says whether the person has a space."
+)
+class ActivationCodeRequested:
+    message: str
+
+
+@strawberry.input
+class ObjectionInput:
+    ins: str = strawberry.field(description="The INS matricule (social security number).")
+    objection_code: str = strawberry.field(description="The code printed in the notice.")
+
+
+@strawberry.input
+class ActivationInput:
+    ins: str
+    activation_code: str
+    password: str = strawberry.field(description="At least 12 characters.")
+
+
+@strawberry.input
+class ActivationCodeRequestInput:
+    ins: str
+    birth_date: date
+
+
+async def outcome(change: Awaitable[spaces.Outcome]) -> SpaceChange | SpaceError:
+    """The change, or the domain's refusal as a typed error (other errors stay GraphQL errors)."""
+    try:
+        done = await change
+    except DomainError as error:
+        try:
+            code = SpaceErrorCode(error.code)
+        except ValueError:
+            raise error from None
+        return SpaceError(code=code, message=error.message, field=error.field)
+    return SpaceChange(patient_id=strawberry.ID(done.patient_id), status=SpaceStatus(done.status))
+
+
+def actor(info: Info) -> Actor:
+    if info.context.actor is None:
+        raise Unauthenticated("This field needs an access token.")
+    return info.context.actor
+
+
+@strawberry.type
+class SpaceMutations:
+    @strawberry.mutation(
+        description="Object to the space with the code from the notice: before "
+        "its opening no space is opened, after it the space is closed. No token."
+    )
+    async def object_to_space(self, info: Info, input: ObjectionInput) -> SpaceResult:
+        ctx = info.context
+        return await outcome(
+            spaces.object_to_space(ctx.stores, ctx.clock, input.ins, input.objection_code)
+        )
+
+    @strawberry.mutation(
+        description="Activate an open space with its activation code and choose "
+        "a password. No token."
+    )
+    async def activate_space(self, info: Info, input: ActivationInput) -> SpaceResult:
+        ctx = info.context
+        return await outcome(
+            spaces.activate_space(
+                ctx.stores, ctx.clock, input.ins, input.activation_code, input.password
+            )
+        )
+
+    @strawberry.mutation(
+        description="Send a new activation code to the contact on file, if the "
+        "details match an open space. No token."
+    )
+    async def request_activation_code(
+        self,
+        info: Info,
+        input: ActivationCodeRequestInput,
+    ) -> ActivationCodeRequested:
+        await spaces.request_activation_code(
+            info.context.stores, info.context.clock, input.ins, input.birth_date
+        )
+        return ActivationCodeRequested(
+            message="If these details match an open space, a new activation code is on its way."
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("space:manage")],
+        description="Close the space: archived ten years, reopenable meanwhile.",
+    )
+    async def close_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
+        ctx = info.context
+        return await outcome(spaces.close_space(ctx.stores, ctx.clock, actor(info), patient_id))
+
+    @strawberry.mutation(
+        extensions=[scoped("space:manage")],
+        description="Reopen a space its holder closed, within ten years.",
+    )
+    async def reopen_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
+        ctx = info.context
+        return await outcome(spaces.reopen_space(ctx.stores, ctx.clock, actor(info), patient_id))
+
+    @strawberry.mutation(
+        extensions=[scoped("space:manage")], description="Close the space and delete it in 30 days."
+    )
+    async def request_space_deletion(
+        self, info: Info, patient_id: strawberry.ID
+    ) -> SpaceResult | None:
+        ctx = info.context
+        return await outcome(
+            spaces.request_deletion(ctx.stores, ctx.clock, actor(info), patient_id)
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("space:manage")],
+        description="Contest a suspension for fraud: the space is restored.",
+    )
+    async def contest_suspension(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
+        ctx = info.context
+        return await outcome(
+            spaces.contest_suspension(ctx.stores, ctx.clock, actor(info), patient_id)
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("admin")],
+        description="Suspend a space for fraud (operators): it closes in six "
+        "weeks unless its holder contests.",
+    )
+    async def suspend_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
+        ctx = info.context
+        return await outcome(spaces.suspend_space(ctx.stores, ctx.clock, actor(info), patient_id))
+
+    @strawberry.mutation(
+        extensions=[scoped("admin")],
+        description="Record a legal representative (operators): a parent of a "
+        "minor, or a guardian by court decision.",
+    )
+    async def add_representative(
+        self, info: Info, patient_id: strawberry.ID, representative_ins: str, relation: str
+    ) -> SpaceResult | None:
+        ctx = info.context
+
+        async def add() -> spaces.Outcome:
+            await spaces.add_representative(
+                ctx.stores,
+                ctx.clock,
+                actor(info),
+                patient_id,
+                representative_ins=representative_ins,
+                relation=relation,
+            )
+            patient = await ctx.stores.patients.get(patient_id)
+            if patient is None:
+                raise NotFound("No such patient.", field="patientId")
+            return spaces.Outcome(patient_id, patient["space"]["status"])
+
+        return await outcome(add())
