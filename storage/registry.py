@@ -17,6 +17,7 @@ from storage.oauth_grants import (
 from storage.outbox import OutboxRepository
 from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
+from storage.profile import ChangeRepository, EntryRepository, MeasurementRepository
 from storage.provisioning import BatchRepository, RejectionRepository
 from storage.repository import Repository
 from storage.representations import RepresentationRepository
@@ -36,6 +37,9 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     OutboxRepository,
     BatchRepository,
     RejectionRepository,
+    EntryRepository,
+    MeasurementRepository,
+    ChangeRepository,
 )
 
 

@@ -20,6 +20,7 @@ from storage.objects import ObjectStore, ObjectStoreConfig
 from storage.outbox import OutboxRepository
 from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
+from storage.profile import ChangeRepository, EntryRepository, MeasurementRepository
 from storage.provisioning import BatchRepository, RejectionRepository
 from storage.registry import ensure_collections
 from storage.representations import RepresentationRepository
@@ -54,6 +55,9 @@ class Stores:
     outbox: OutboxRepository = field(init=False)
     batches: BatchRepository = field(init=False)
     rejections: RejectionRepository = field(init=False)
+    profile_entries: EntryRepository = field(init=False)
+    measurements: MeasurementRepository = field(init=False)
+    profile_changes: ChangeRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.patients = PatientRepository(self.db)
@@ -69,6 +73,9 @@ class Stores:
         self.outbox = OutboxRepository(self.db)
         self.batches = BatchRepository(self.db)
         self.rejections = RejectionRepository(self.db)
+        self.profile_entries = EntryRepository(self.db)
+        self.measurements = MeasurementRepository(self.db)
+        self.profile_changes = ChangeRepository(self.db)
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:
