@@ -1,9 +1,9 @@
 """Who may see a patient's data: the one entry point every resolver asks.
 
 For now: the holder, their legal representatives (a parent until the child turns 18, a guardian
-until the guardianship ends), and the catalogue apps acting for the holder. Professionals and
-operators see nothing of a patient until the access rules (care team, consent, access matrix,
-emergency access) are in place: everything else is denied.
+until the guardianship ends), the catalogue apps acting for the holder, and the professionals
+the holder lists in their care team. Operators see no patient's record. Everything else is
+denied; consent, blocking, the access matrix and emergency access come with the access rules.
 """
 
 from __future__ import annotations
@@ -54,10 +54,14 @@ async def patient_access(  # noqa: PLR0911 - one rule a line reads best
         stores, actor.id, patient, clock.now().date()
     ):
         return Decision(True, "a legal representative")
+    if patient["space"]["status"] not in ("open", "active"):
+        return Decision(False, "a closed or suspended space is its holder's alone")
     if actor.kind is ActorKind.APP and actor.id == patient["_id"]:
         return Decision(True, "an app paired by the holder")
     if actor.kind in (ActorKind.PATIENT, ActorKind.APP):
         return Decision(False, "another patient's space")
     if actor.kind is ActorKind.PROFESSIONAL:
+        if await stores.profile_entries.in_care_team(patient["_id"], actor.id):
+            return Decision(True, "a member of the patient's care team")
         return Decision(False, "no care relationship or consent recorded for this patient")
     return Decision(False, "operators do not read patients' records")

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from resolvers import demo_files
 from resolvers.actors import ActorKind
 from resolvers.clock import Clock
+from resolvers.demo_profile import seed_profile
 from resolvers.identity import luhn_check_digit, matricule_authority, nir_key
 from resolvers.logins import set_password_hash
 from resolvers.passwords import hash_password
@@ -218,6 +219,7 @@ class SeedReport:
     professionals: int
     documents: int
     logins: int = 0
+    profile_items: int = 0
 
 
 async def seed_demo(stores: Stores, clock: Clock) -> SeedReport:
@@ -298,7 +300,12 @@ async def seed_demo(stores: Stores, clock: Clock) -> SeedReport:
                 password_hash=hashes[password],
             )
             created_logins += 1
-    return SeedReport(created_patients, created_professionals, created_documents, created_logins)
+    profile_items = await seed_profile(
+        stores, clock, stable_id("patient:camille"), stable_id("professional:lefevre")
+    )
+    return SeedReport(
+        created_patients, created_professionals, created_documents, created_logins, profile_items
+    )
 
 
 async def _seed_document(stores: Stores, doc: DemoDocument) -> None:
