@@ -23,6 +23,7 @@ from schema.caching import CACHE_SIZE, DocumentCache
 from schema.errors import ErrorPresenter, log_errors
 from schema.limits import limit_rules
 from schema.observability import OperationObserver, OperationRecorder
+from schema.profile import SECTION_TYPES
 from schema.root import Mutation, Query, Subscription
 
 
@@ -59,6 +60,7 @@ def build_schema(limits: SchemaLimits, record: OperationRecorder | None = None) 
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        types=SECTION_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=False),
     )

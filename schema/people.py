@@ -7,17 +7,16 @@ from datetime import date
 import strawberry
 
 from resolvers import people
-from resolvers.actors import ActorKind
 from resolvers.errors import Unauthenticated
 from resolvers.terminology import CodeList, terminology
 from schema.context import Info
+from schema.enums import ActorKind
 from schema.permissions import authenticated, scoped
+from schema.profile import MedicalProfile
 from schema.spaces import Space
 from schema.terminology import Concept
 from storage.patients import PatientDoc
 from storage.professionals import ProfessionalDoc
-
-strawberry.enum(ActorKind, name="ActorKind", description="What kind of actor a token stands for.")
 
 
 @strawberry.type(description="Identifiant national de santé: the matricule and its authority.")
@@ -54,6 +53,10 @@ class Patient:
             birth_date=date.fromisoformat(identity["birth_date"]),
             birth_place_code=identity["birth_place_code"],
         )
+
+    @strawberry.field(description="The medical profile; each section needs its own scope.")
+    def profile(self) -> MedicalProfile:
+        return MedicalProfile.of(self.doc)
 
     @strawberry.field(
         extensions=[scoped("space:manage")], description="The space's state and dates."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from schema.people import PeopleQuery
+from schema.profile import MeasurementTypesQuery
+from schema.profile_mutations import ProfileMutations
 from schema.provisioning import ProvisioningMutations, ProvisioningQuery
 from schema.service import ServiceQuery, ServiceSubscription
 from schema.spaces import SpaceMutations
@@ -12,12 +14,12 @@ from schema.terminology import TerminologyQuery
 
 
 @strawberry.type
-class Query(ServiceQuery, TerminologyQuery, PeopleQuery, ProvisioningQuery):
+class Query(ServiceQuery, TerminologyQuery, PeopleQuery, ProvisioningQuery, MeasurementTypesQuery):
     pass
 
 
 @strawberry.type
-class Mutation(SpaceMutations, ProvisioningMutations):
+class Mutation(SpaceMutations, ProvisioningMutations, ProfileMutations):
     pass
 
 
