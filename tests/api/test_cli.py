@@ -128,7 +128,8 @@ def test_seed_demo_is_idempotent_from_the_command_line(data_dir: Path) -> None:
         [CLI, "seed-demo"], env=env, capture_output=True, timeout=60, check=True
     )
     assert (
-        b"created: SeedReport(patients=0, professionals=0, documents=0, logins=0)" in second.stdout
+        b"created: SeedReport(patients=0, professionals=0, documents=0, logins=0, "
+        b"profile_items=0)" in second.stdout
     )
     assert b"created: SeedReport(" in first.stdout
 

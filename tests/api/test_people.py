@@ -1,4 +1,4 @@
-"""Reading patients and professionals: the holder sees themselves, nobody else sees anyone yet."""
+"""Reading patients and professionals: the holder and the care team see a patient, nobody else."""
 
 from __future__ import annotations
 
@@ -46,10 +46,22 @@ async def test_nobody_else_learns_whether_a_patient_exists(
     seeded: Starlette, gql: GraphQLClient, kind: ActorKind, login: str | None, scope: str
 ) -> None:
     token = await token_factory(seeded)(kind, login, scope)
-    target = OTHER if kind is ActorKind.PATIENT else PATIENT
+    target = OTHER if kind is not ActorKind.OPERATOR else PATIENT
     existing = await ask(gql, token, target)
     missing = await ask(gql, token, "000000000000000000000000")
     assert existing == missing == ({"patient": None}, ["NOT_FOUND"])
+
+
+async def test_a_professional_of_the_care_team_reads_the_patient(
+    seeded: Starlette, gql: GraphQLClient
+) -> None:
+    token = await token_factory(seeded)(
+        ActorKind.PROFESSIONAL, PROFESSIONAL_RPPS, "profile.identity:read"
+    )
+    assert await ask(gql, token, PATIENT) == (
+        {"patient": {"id": PATIENT, "identity": {"birthNames": "MARTIN"}}},
+        [],
+    )
 
 
 async def test_the_directory_shows_professionals_to_any_authenticated_actor(

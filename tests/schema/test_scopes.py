@@ -33,7 +33,68 @@ class Row:
     granted_codes: tuple[str, ...] = ()
 
 
+def section(scope: str, field: str, selection: str, value: Any) -> Row:
+    """A row for a section of the demo patient's medical profile, read by its holder."""
+    return Row(
+        scope,
+        f"MedicalProfile.{field}",
+        f"{{ me {{ id patient {{ id profile {{ {field}{selection} }} }} }} }}",
+        ["me", "patient", "profile", field],
+        value,
+    )
+
+
+PROFILE_ROWS = [
+    section(
+        "profile.history:read",
+        "history",
+        " { label author { kind } }",
+        [
+            {"label": "Appendicectomie", "author": {"kind": "PROFESSIONAL"}},
+            {"label": "Asthme", "author": {"kind": "PROFESSIONAL"}},
+        ],
+    ),
+    section("profile.treatments:read", "treatments", " { name }", [{"name": "Salbutamol 100 µg"}]),
+    section(
+        "profile.allergies:read", "allergies", " { substance }", [{"substance": "Pénicilline"}]
+    ),
+    section(
+        "profile.family-history:read",
+        "familyHistory",
+        " { condition }",
+        [{"condition": "Diabète de type 2"}],
+    ),
+    section(
+        "profile.vaccinations:read",
+        "vaccinations",
+        " { vaccine date }",
+        [{"vaccine": "Grippe saisonnière", "date": "2026-10-02"}],
+    ),
+    section(
+        "profile.directives:read", "directives", " { organDonation }", {"organDonation": "CONSENTS"}
+    ),
+    section(
+        "profile.contacts:read",
+        "contacts",
+        " { name trustedPerson }",
+        [{"name": "Paul MARTIN", "trustedPerson": True}],
+    ),
+    section(
+        "profile.care-team:read",
+        "careTeam",
+        " { role }",
+        [{"role": "PRIMARY_PHYSICIAN"}],
+    ),
+    section(
+        "measurements:read",
+        "measurements",
+        '(code: "29463-7", first: 1) { totalCount edges { node { value unit } } }',
+        {"totalCount": 10, "edges": [{"node": {"value": 62.2, "unit": "kg"}}]},
+    ),
+]
+
 ROWS = [
+    *PROFILE_ROWS,
     Row(
         "profile.identity:read",
         "Patient.identity",
@@ -119,6 +180,23 @@ MUTATIONS = {
     "Mutation.addRepresentative": (
         'addRepresentative(patientId: "x", representativeIns: "x", relation: "parent") '
         "{ __typename }"
+    ),
+    "Mutation.addProfileEntry": (
+        'addProfileEntry(patientId: "x", entry: { allergy: { substance: "x" } }) { __typename }'
+    ),
+    "Mutation.updateProfileEntry": (
+        'updateProfileEntry(patientId: "x", entryId: "x", entry: { allergy: { substance: "x" } })'
+        " { __typename }"
+    ),
+    "Mutation.removeProfileEntry": (
+        'removeProfileEntry(patientId: "x", entryId: "x") { __typename }'
+    ),
+    "Mutation.recordMeasurement": (
+        'recordMeasurement(patientId: "x", input: { code: "29463-7", unit: "kg", value: 60, '
+        'measuredAt: "2026-01-01T00:00:00Z" }) { __typename }'
+    ),
+    "Mutation.removeMeasurement": (
+        'removeMeasurement(patientId: "x", measurementId: "x") { __typename }'
     ),
     "Mutation.requestProvisioningUpload": "requestProvisioningUpload(format: CSV) { __typename }",
     "Mutation.startProvisioning": 'startProvisioning(batchId: "x") { __typename }',
