@@ -5,8 +5,9 @@ stays flat whatever the size. Each chunk is written with unordered bulk inserts 
 unique INS index refuse people who already have a space: running a file twice creates nothing
 twice. After each chunk the batch records where it is (line and byte offset) and extends its
 lease; a runner that dies leaves the lease to expire, and the next runner resumes from the last
-checkpoint, re-reading at most one chunk, which the same index makes harmless. The final counts
-are read back from the database, so they are exact however many times the batch was resumed.
+checkpoint, re-reading at most one chunk, which the same index makes harmless. Counts grow with
+each checkpoint, in the same update: a re-read chunk recognises the spaces this batch itself
+created before it was interrupted, so the counts are exact however many times it was resumed.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ async def lines_from(
         yield offset, buffer.rstrip(b"\r")
 
 
-def _space_of(person: Beneficiary, batch_id: str, now: datetime) -> PatientDoc:
+def space_of(person: Beneficiary, batch_id: str, line: int, now: datetime) -> PatientDoc:
     return {
         "_id": new_id(),
         "ins": {"matricule": person.matricule, "oid": person.oid},
@@ -78,6 +79,7 @@ def _space_of(person: Beneficiary, batch_id: str, now: datetime) -> PatientDoc:
             "provisioned",
             opening_date=opening_date(now.date()).isoformat(),
             batch_id=batch_id,
+            batch_line=line,
             notices=[notice("provisioning-notice")],
         ),
         "created_at": now,
@@ -88,15 +90,32 @@ def _space_of(person: Beneficiary, batch_id: str, now: datetime) -> PatientDoc:
 async def _write_chunk(
     stores: Stores,
     batch_id: str,
-    people: list[Beneficiary],
+    people: list[tuple[int, Beneficiary]],
     rejections: list[RejectionDoc],
+    *,
+    after_line: int,
     now: datetime,
-) -> None:
-    spaces = [_space_of(person, batch_id, now) for person in people]
+) -> dict[str, int]:
+    """Write the chunk of lines after ``after_line``: how many spaces it created, how many
+    people it found with a space already, and how many lines it rejected."""
+    spaces = [space_of(person, batch_id, line, now) for line, person in people]
     existing = await stores.patients.insert_new(spaces)
+    # There already because this batch wrote them from these very lines before an interruption:
+    # created by this chunk all the same. (An earlier line of the file is a true duplicate.)
+    ours = (
+        await stores.patients.count(
+            {
+                "ins.matricule": {"$in": sorted(existing)},
+                "space.batch_id": batch_id,
+                "space.batch_line": {"$gt": after_line},
+            }
+        )
+        if existing
+        else 0
+    )
     represented = [
         (space, person)
-        for space, person in zip(spaces, people, strict=True)
+        for space, (_, person) in zip(spaces, people, strict=True)
         if person.representative_ins is not None
     ]
     if represented:
@@ -117,6 +136,11 @@ async def _write_chunk(
             ]
         )
     await stores.rejections.record(rejections)
+    return {
+        "created": len(spaces) - len(existing) + ours,
+        "existing": len(existing) - ours,
+        "rejected": len(rejections),
+    }
 
 
 async def run_batch(
@@ -148,7 +172,7 @@ class _BatchRun:
         batch = self.batch
         line_no, offset = batch["checkpoint"]["line"], batch["checkpoint"]["offset"]
         columns = batch["columns"] or []
-        people: list[Beneficiary] = []
+        people: list[tuple[int, Beneficiary]] = []
         rejections: list[RejectionDoc] = []
         stream = await self.stores.objects.open(batch["object_key"], offset=offset)
         async for next_offset, raw in lines_from(stream, offset):
@@ -159,9 +183,10 @@ class _BatchRun:
                 await self.stores.batches.set_columns(batch["_id"], columns)
             elif text.strip():
                 try:
-                    people.append(
+                    person = (
                         parse_csv(columns, text) if batch["format"] == "csv" else parse_ndjson(text)
                     )
+                    people.append((line_no, person))
                 except LineRejected as refused:
                     rejections.append(
                         {
@@ -178,31 +203,27 @@ class _BatchRun:
             offset = next_offset
         if not await self.commit(people, rejections, line_no, offset):
             return False
-        counts = await _counts(self.stores, batch, line_no)
-        await self.stores.batches.finish(batch["_id"], self.owner, counts, self.clock.now())
+        await self.stores.batches.finish(batch["_id"], self.owner, self.clock.now())
         return True
 
     async def commit(
-        self, people: list[Beneficiary], rejections: list[RejectionDoc], line: int, offset: int
+        self,
+        people: list[tuple[int, Beneficiary]],
+        rejections: list[RejectionDoc],
+        line: int,
+        offset: int,
     ) -> bool:
         """Write a chunk, then record the checkpoint; ``False`` when the lease was lost."""
         now = self.clock.now()
-        await _write_chunk(self.stores, self.batch["_id"], people, rejections, now)
-        checkpoint: CheckpointDoc = {"line": line, "offset": offset}
-        return await self.stores.batches.checkpoint(
-            self.batch["_id"], self.owner, checkpoint, now + self.lease
+        after_line = self.batch["checkpoint"]["line"]
+        counts = await _write_chunk(
+            self.stores, self.batch["_id"], people, rejections, after_line=after_line, now=now
         )
-
-
-async def _counts(stores: Stores, batch: BatchDoc, lines: int) -> dict[str, int]:
-    data_lines = lines - (1 if batch["format"] == "csv" else 0)
-    created = await stores.patients.count({"space.batch_id": batch["_id"]})
-    rejected = await stores.rejections.count({"batch_id": batch["_id"]})
-    return {
-        "created": created,
-        "rejected": rejected,
-        "existing": max(data_lines - created - rejected, 0),
-    }
+        checkpoint: CheckpointDoc = {"line": line, "offset": offset}
+        self.batch["checkpoint"] = checkpoint
+        return await self.stores.batches.checkpoint(
+            self.batch["_id"], self.owner, checkpoint, now + self.lease, counts
+        )
 
 
 async def new_batch(

@@ -47,9 +47,9 @@ class ProvisioningBatch:
     status: ProvisioningStatus
     format: BeneficiaryFileFormat
     lines_read: int = strawberry.field(description="Lines handled so far, the header included.")
-    created: int = strawberry.field(description="Spaces this batch created (when done).")
-    existing: int = strawberry.field(description="People who already had a space (when done).")
-    rejected: int = strawberry.field(description="Lines refused (when done).")
+    created: int = strawberry.field(description="Spaces this batch created so far.")
+    existing: int = strawberry.field(description="People who already had a space, so far.")
+    rejected: int = strawberry.field(description="Lines refused so far.")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -70,6 +70,7 @@ class SpaceDoc(TypedDict):
     deletion_due_at: datetime | None
     deleted_at: datetime | None
     batch_id: str | None  # the provisioning batch that created it
+    batch_line: int | None  # and the line of its file
     notices: list[PendingNoticeDoc]  # notifications decided, not yet in the outbox
 
 

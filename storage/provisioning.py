@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal, TypedDict
 
@@ -79,18 +80,25 @@ class BatchRepository(Repository[BatchDoc]):
         )
 
     async def checkpoint(
-        self, batch_id: str, owner: str, checkpoint: CheckpointDoc, lease_until: datetime
+        self,
+        batch_id: str,
+        owner: str,
+        checkpoint: CheckpointDoc,
+        lease_until: datetime,
+        counts: Mapping[str, int],
     ) -> bool:
-        """Record progress and extend the lease; ``False`` when the lease was lost."""
+        """Record progress, add the chunk's counts and extend the lease, in one update;
+        ``False`` when the lease was lost (and then nothing is recorded)."""
         result = await self.collection.update_one(
             {"_id": batch_id, "lease_owner": owner, "status": "running"},
-            {"$set": {"checkpoint": checkpoint, "lease_until": lease_until}},
+            {
+                "$set": {"checkpoint": checkpoint, "lease_until": lease_until},
+                "$inc": dict(counts),
+            },
         )
         return result.matched_count == 1
 
-    async def finish(
-        self, batch_id: str, owner: str, counts: dict[str, int], now: datetime
-    ) -> None:
+    async def finish(self, batch_id: str, owner: str, now: datetime) -> None:
         await self.collection.update_one(
             {"_id": batch_id, "lease_owner": owner},
             {
@@ -99,7 +107,6 @@ class BatchRepository(Repository[BatchDoc]):
                     "finished_at": now,
                     "lease_owner": None,
                     "lease_until": None,
-                    **counts,
                 }
             },
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -131,6 +132,42 @@ async def test_a_batch_resumes_from_its_checkpoint_with_exact_counts(stores: Sto
         3500,
         0,
         0,
+    )
+    assert await stores.patients.count({}) == 3500
+
+
+async def test_a_chunk_written_but_not_checkpointed_is_counted_once_when_resumed(
+    stores: Stores,
+) -> None:
+    lines = list(csv_lines(3500))
+    # the first person again (a true duplicate), and a line that cannot be read
+    batch_id = await upload(stores, "".join([*lines, lines[1], "not,a,person\n"]).encode())
+    first = await stores.batches.claim(
+        "dead", CLOCK.now(), CLOCK.now() - timedelta(seconds=1), batch_id
+    )
+    assert first is not None
+    original = stores.batches.checkpoint
+    checkpoints = 0
+
+    async def die_before_the_third_checkpoint(*args: Any, **kwargs: Any) -> bool:
+        nonlocal checkpoints
+        checkpoints += 1
+        if checkpoints == 3:
+            raise KeyboardInterrupt  # killed between writing the chunk and recording it
+        return await original(*args, **kwargs)
+
+    stores.batches.checkpoint = die_before_the_third_checkpoint  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        await _BatchRun(stores, CLOCK, first, "dead", -timedelta(seconds=1)).run()
+    stores.batches.checkpoint = original  # type: ignore[method-assign]
+    assert await stores.patients.count({}) == 3000  # the third chunk is in, unrecorded
+    result = await run_batch(stores, CLOCK, owner="next", lease=LEASE)
+    assert result.finished
+    assert result.batch is not None
+    assert (result.batch["created"], result.batch["existing"], result.batch["rejected"]) == (
+        3500,
+        1,
+        1,
     )
     assert await stores.patients.count({}) == 3500
 
