@@ -35,7 +35,18 @@ async def _documents(stores: Stores, patient_id: str) -> None:
         await stores.documents.collection.delete_one({"_id": doc["_id"]})
 
 
-PURGE_STEPS: list[PurgeStep] = [_credentials, _representations, _notifications, _documents]
+async def _profile(stores: Stores, patient_id: str) -> None:
+    for repository in (stores.profile_entries, stores.measurements, stores.profile_changes):
+        await repository.collection.delete_many({"patient_id": patient_id})
+
+
+PURGE_STEPS: list[PurgeStep] = [
+    _credentials,
+    _representations,
+    _notifications,
+    _documents,
+    _profile,
+]
 
 
 async def purge_patient(stores: Stores, clock: Clock, patient_id: str) -> None:

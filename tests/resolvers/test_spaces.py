@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from api.settings import Settings
-from resolvers import spaces
+from resolvers import measurements, profile, spaces
 from resolvers.access import represents
 from resolvers.actors import Actor, ActorKind
 from resolvers.due import run_due
@@ -177,6 +177,20 @@ async def test_closing_archives_and_reopening_restores(stores: Stores, clock: Fa
 
 async def test_an_archive_is_deleted_after_ten_years(stores: Stores, clock: FakeClock) -> None:
     patient = await make_patient(stores, clock, 1, "active", activated_at=clock.now())
+    await profile.add_entry(
+        stores, clock, holder(patient), patient["_id"], section="allergies", data={"substance": "x"}
+    )
+    await measurements.record(
+        stores,
+        clock,
+        holder(patient),
+        patient["_id"],
+        code="8867-4",
+        unit="/min",
+        value=70,
+        components=None,
+        measured_at=clock.now(),
+    )
     await spaces.close_space(stores, clock, holder(patient), patient["_id"])
     clock.advance(timedelta(days=3653))
     assert (await run_due(stores, clock)).counts["deleted"] == 1
@@ -186,6 +200,8 @@ async def test_an_archive_is_deleted_after_ten_years(stores: Stores, clock: Fake
     assert gone["identity"]["birth_names"] == ""
     assert gone["email"] is None
     assert gone["ins"] == patient["ins"]  # the tombstone keeps the INS: no re-provisioning
+    for repository in (stores.profile_entries, stores.measurements, stores.profile_changes):
+        assert await repository.count({"patient_id": patient["_id"]}) == 0
     with pytest.raises(NotAllowedNow):
         await spaces.reopen_space(stores, clock, holder(patient), patient["_id"])
 
