@@ -12,10 +12,10 @@ from pathlib import Path
 from api.embedded import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
-from bench import objects
+from bench import objects, provisioning
 from bench.harness import Benchmark, Section, render, write_report
 
-BENCHMARKS: list[Benchmark] = [objects.run]
+BENCHMARKS: list[Benchmark] = [objects.run, provisioning.run]
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 
