@@ -14,9 +14,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.types import ASGIApp
 
 from api import graphiql
 from api.auth import BearerBackend, refuse
+from api.documents_http import DocumentRoutes
 from api.graphql_http import GraphQLApp
 from api.health import healthz, readyz
 from api.metrics import Metrics
@@ -68,9 +70,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         record=metrics.record_operation,
     )
     graphql_app = GraphQLApp(schema, services=services, allowed_origins=settings.cors_origins)
-    authenticated_graphql = AuthenticationMiddleware(
-        graphql_app, backend=BearerBackend(lambda: services.running.verifier), on_error=refuse
-    )
+
+    def authenticated(app: ASGIApp) -> ASGIApp:
+        return AuthenticationMiddleware(
+            app, backend=BearerBackend(lambda: services.running.verifier), on_error=refuse
+        )
+
+    authenticated_graphql = authenticated(graphql_app)
     oauth = OAuthRoutes(
         services,
         public_base_url=settings.public_base_url,
@@ -102,6 +108,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route(GRAPHQL_PATH, authenticated_graphql, methods=["GET", "POST"]),
         WebSocketRoute(GRAPHQL_PATH, authenticated_graphql),
         *oauth.routes(),
+        *DocumentRoutes(services).routes(authenticated),
         Mount(
             "/graphiql/assets",
             app=GZipMiddleware(
@@ -148,6 +155,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Middleware(
             BodyLimitMiddleware,
             limit=settings.graphql_max_body_bytes,
+            multipart_limit=settings.document_config().multipart_max_bytes,
             paths=[
                 GRAPHQL_PATH,
                 "/oauth/token",

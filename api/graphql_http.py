@@ -89,7 +89,7 @@ class GraphQLApp(GraphQL[Context, None]):
             graphql_ide="graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=allowed_origins,
-            multipart_uploads_enabled=False,
+            multipart_uploads_enabled=True,  # only with a preflight header: see __call__
         )
         self.services = services
 
@@ -98,6 +98,18 @@ class GraphQLApp(GraphQL[Context, None]):
             await super().__call__(scope, receive, send)
             return
         request = Request(scope=scope, receive=receive)
+        if not _preflighted(request):
+            response = Response(
+                error_body(
+                    "A multipart request must carry a GraphQL-Preflight (or "
+                    "Apollo-Require-Preflight) header",
+                    "CSRF_PREFLIGHT_REQUIRED",
+                ),
+                status_code=400,
+                media_type=APPLICATION_JSON,
+            )
+            await response(scope, receive, send)
+            return
         try:
             response = await self.run(request)
         except HTTPException as exc:
@@ -165,6 +177,7 @@ class GraphQLApp(GraphQL[Context, None]):
             clock=self.services.clock,
             request_id=request.scope.get("state", {}).get("request_id", ""),
             actor=actor_of(request),
+            documents=self.services.documents,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -220,6 +233,18 @@ class GraphQLApp(GraphQL[Context, None]):
         if sub_response.status_code:
             response.status_code = sub_response.status_code
         return response
+
+
+PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight", "x-apollo-operation-name")
+
+
+def _preflighted(request: Request) -> bool:
+    """CSRF protection for multipart uploads: a browser sends a form across origins without a
+    preflight, but never with a custom header, so a multipart request must carry one."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.lower().startswith("multipart/"):
+        return True
+    return any(request.headers.get(name, "").strip() for name in PREFLIGHT_HEADERS)
 
 
 def _without_data_when_not_executed(response: GraphQLHTTPResponse) -> GraphQLHTTPResponse:

@@ -121,19 +121,31 @@ class BodyTooLarge(Exception):
 class BodyLimitMiddleware:
     """Refuses bodies over ``limit`` bytes on ``paths`` with 413, before they are read whole."""
 
-    def __init__(self, app: ASGIApp, *, limit: int, paths: Iterable[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limit: int,
+        paths: Iterable[str],
+        multipart_limit: int | None = None,
+    ) -> None:
         self.app = app
         self.limit = limit
         self.paths = frozenset(paths)
+        # a multipart upload carries a file: its own limit, plus room for the other form fields
+        self.multipart_limit = limit if multipart_limit is None else multipart_limit + 65536
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("path") not in self.paths:
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                await self._refuse(send)
-                return
+        headers = dict(scope.get("headers", ()))
+        multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/")
+        limit = self.multipart_limit if multipart else self.limit
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            await self._refuse(send, limit)
+            return
         received = 0
         started = False
 
@@ -142,7 +154,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise BodyTooLarge
             return message
 
@@ -155,12 +167,12 @@ class BodyLimitMiddleware:
             await self.app(scope, counting_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
+    async def _refuse(self, send: Send, limit: int) -> None:
         body = (
             b'{"errors":[{"message":"Request body too large (limit %d bytes)",'
-            b'"extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}' % self.limit
+            b'"extensions":{"code":"PAYLOAD_TOO_LARGE"}}]}' % limit
         )
         await send(
             {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from api.oauth.keys import KeyRing
 from api.oauth.server import OAuthConfig, OAuthServer
@@ -11,6 +12,7 @@ from api.oauth.tokens import AccessTokenVerifier
 from api.settings import Settings
 from api.stores_config import open_stores
 from resolvers.clock import Clock
+from resolvers.document_rules import DocumentConfig
 from storage.stores import Stores
 
 
@@ -29,6 +31,10 @@ class Services:
     settings: Settings
     clock: Clock
     _running: Running | None = field(default=None, init=False)
+
+    @cached_property
+    def documents(self) -> DocumentConfig:
+        return self.settings.document_config()
 
     @property
     def running(self) -> Running:

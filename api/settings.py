@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from resolvers.document_rules import DocumentConfig
 
 StackMode = Literal["embedded", "external"]
 SseMode = Literal["s3", "c", "none"]
@@ -126,6 +129,24 @@ class Settings(BaseSettings):
         60, ge=1, description="A provisioning runner's lease; another resumes after it lapses."
     )
 
+    document_max_bytes: int = Field(
+        512 * 1024 * 1024, ge=1024, description="Largest document accepted, in bytes."
+    )
+    document_multipart_max_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1024,
+        description="Largest document sent with a GraphQL multipart upload (larger ones: a "
+        "requested upload).",
+    )
+    document_url_ttl_seconds: int = Field(
+        300, ge=10, le=3600, description="Lifetime of a presigned download URL."
+    )
+    document_upload_ttl_seconds: int = Field(
+        3600, ge=60, le=7 * 24 * 3600, description="Time to PUT and confirm a requested upload."
+    )
+    document_purge_delay_days: int = Field(
+        30, ge=0, description="Days a deleted document stays archived before its bytes are purged."
+    )
     graphql_max_depth: int = Field(12, ge=1, description="Deepest selection allowed.")
     graphql_max_aliases: int = Field(30, ge=1, description="Most aliases in one document.")
     graphql_max_tokens: int = Field(5000, ge=10, description="Most tokens in one document.")
@@ -178,6 +199,16 @@ class Settings(BaseSettings):
         if len(key) != 32:
             raise ValueError("S3_SSE_C_KEY must decode to 32 bytes")
         return key
+
+    def document_config(self) -> DocumentConfig:
+        return DocumentConfig(
+            max_bytes=self.document_max_bytes,
+            multipart_max_bytes=min(self.document_multipart_max_bytes, self.document_max_bytes),
+            url_ttl=timedelta(seconds=self.document_url_ttl_seconds),
+            upload_ttl=timedelta(seconds=self.document_upload_ttl_seconds),
+            purge_delay=timedelta(days=self.document_purge_delay_days),
+            public_base_url=self.public_base_url,
+        )
 
     @property
     def audience(self) -> str:

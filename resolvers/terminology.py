@@ -26,6 +26,7 @@ class CodeList(Enum):
     PROFESSIONS = "TRE_G15-ProfessionSante.csv"
     SPECIALTIES = "TRE_R38-SpecialiteOrdinale.csv"
     DOCUMENT_TYPES = "JDV_J66-TypeCode-DMP.csv"
+    XDS_TYPES = "JDV_J07-XdsTypeCode-CISIS.csv"
     DOCUMENT_CLASSES = "JDV_J06-XdsClassCode-CISIS.csv"
     CONFIDENTIALITY = "JDV_J58-ConfidentialityCode-DMP.csv"
 

@@ -12,6 +12,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from resolvers.actors import Actor
 from resolvers.clock import Clock
+from resolvers.document_rules import DocumentConfig
 from storage.stores import Stores
 
 
@@ -27,6 +28,7 @@ class Context:
     actor: Actor | None = None
     operation_name: str | None = field(default=None)
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init
+    documents: DocumentConfig = field(default_factory=DocumentConfig)
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

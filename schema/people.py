@@ -10,7 +10,9 @@ from resolvers import people
 from resolvers.errors import Unauthenticated
 from resolvers.terminology import CodeList, terminology
 from schema.context import Info
+from schema.documents import Document, DocumentFilterInput, documents_of
 from schema.enums import ActorKind
+from schema.pagination import Connection
 from schema.permissions import authenticated, scoped
 from schema.profile import MedicalProfile
 from schema.spaces import Space
@@ -57,6 +59,19 @@ class Patient:
     @strawberry.field(description="The medical profile; each section needs its own scope.")
     def profile(self) -> MedicalProfile:
         return MedicalProfile.of(self.doc)
+
+    @strawberry.field(
+        extensions=[scoped("documents:read")],
+        description="Current documents you may see, newest first (by the act's date).",
+    )
+    async def documents(
+        self,
+        info: Info,
+        filter: DocumentFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Document] | None:
+        return await documents_of(info, self.doc["_id"], filter, first, after)
 
     @strawberry.field(
         extensions=[scoped("space:manage")], description="The space's state and dates."

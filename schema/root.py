@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.document_mutations import DocumentMutations
+from schema.documents import DocumentQuery
 from schema.people import PeopleQuery
 from schema.profile import MeasurementTypesQuery
 from schema.profile_mutations import ProfileMutations
@@ -14,12 +16,19 @@ from schema.terminology import TerminologyQuery
 
 
 @strawberry.type
-class Query(ServiceQuery, TerminologyQuery, PeopleQuery, ProvisioningQuery, MeasurementTypesQuery):
+class Query(
+    ServiceQuery,
+    TerminologyQuery,
+    PeopleQuery,
+    ProvisioningQuery,
+    MeasurementTypesQuery,
+    DocumentQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(SpaceMutations, ProvisioningMutations, ProfileMutations):
+class Mutation(SpaceMutations, ProvisioningMutations, ProfileMutations, DocumentMutations):
     pass
 
 

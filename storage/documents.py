@@ -1,13 +1,25 @@
-"""Health documents: metadata in MongoDB, bytes in the object store under an opaque key."""
+"""Health documents: metadata in MongoDB, bytes in the object store under an opaque key.
+
+A record is written before its bytes, as ``pending``: whatever fails midway, the record says
+which key to clean up (``espace-sante reconcile``). It becomes ``available`` only once the
+bytes are stored and checked. Versions of one document share a ``set_id``; the replaced ones
+stay, marked ``replaced``. Who sees what is decided by ``resolvers.document_rules`` and applied
+in the query itself, on the flags below.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from storage.repository import Repository
+
+DocumentStatus = Literal["pending", "available", "replaced", "archived", "purging", "withdrawn"]
+SHOWN: tuple[DocumentStatus, ...] = ("available",)
 
 
 class CodedDoc(TypedDict):
@@ -17,36 +29,135 @@ class CodedDoc(TypedDict):
 
 
 class AuthorDoc(TypedDict):
-    professional_id: str | None
+    kind: str  # professional, patient, app
+    id: str  # the professional's or the patient's id
+    client_id: str | None
     rpps: str | None
     profession_code: str | None
     name: str
 
 
+class ExpectedDoc(TypedDict):
+    """What a presigned upload promised, checked on confirm."""
+
+    size: int
+    sha256: str
+    format: str
+
+
 class DocumentDoc(TypedDict):
     _id: str
     patient_id: str
+    set_id: str  # the first version's id, shared by every version
+    version: int
+    replaces: str | None
+    replaced_by: str | None
+    status: DocumentStatus
     type: CodedDoc  # JDV_J66, mostly LOINC
     class_code: CodedDoc  # JDV_J06
     title: str
     author: AuthorDoc
-    confidentiality: list[str]  # JDV_J58 codes
-    created_at: datetime  # when the author wrote it
+    confidentiality: str  # HL7 N, R or V; the visibility codes are the three flags below
+    hidden_from_professionals: bool  # MASQUE_PS
+    hidden_from_patient: bool  # INVISIBLE_PATIENT
+    hidden_from_representatives: bool  # INVISIBLE_REPRESENTANTS_LEGAUX
+    release_at: datetime | None  # when a hidden-from-patient document shows by itself
+    patient_told_at: datetime | None
+    created_at: datetime  # the act: when the author wrote it
     service_start: datetime | None
     service_stop: datetime | None
     deposited_at: datetime
-    format: str  # media type
+    format: str  # media type, as detected from the bytes
     size: int
     sha256: str
     object_key: str  # opaque: never derived from the patient
+    expected: ExpectedDoc | None  # presigned uploads only
+    expires_at: datetime | None  # a pending record past this is abandoned
+    archived_at: datetime | None
+    purge_after: datetime | None
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+    updated_at: datetime
+    legacy_key: NotRequired[str]  # "<patient id>:<XDS uniqueId>" for imported documents
 
 
 class DocumentRepository(Repository[DocumentDoc]):
     name = "documents"
     indexes = (
         IndexModel(
-            [("patient_id", ASCENDING), ("deposited_at", DESCENDING), ("_id", DESCENDING)],
+            [
+                ("patient_id", ASCENDING),
+                ("status", ASCENDING),
+                ("created_at", DESCENDING),
+                ("_id", DESCENDING),
+            ],
             name="patient_newest_first",
         ),
         IndexModel([("object_key", ASCENDING)], name="object_key_unique", unique=True),
+        IndexModel([("set_id", ASCENDING), ("version", ASCENDING)], name="versions"),
+        IndexModel([("status", ASCENDING), ("expires_at", ASCENDING)], name="pending_due"),
+        IndexModel([("status", ASCENDING), ("purge_after", ASCENDING)], name="purge_due"),
+        IndexModel(
+            [("hidden_from_patient", ASCENDING), ("status", ASCENDING), ("release_at", ASCENDING)],
+            name="release_due",
+        ),
+        IndexModel([("legacy_key", ASCENDING)], name="legacy_key_unique", unique=True, sparse=True),
     )
+
+    async def insert_new(self, doc: DocumentDoc) -> bool:
+        """``False`` when a record with the same legacy key (or id) exists already."""
+        try:
+            await self.collection.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def change(
+        self, query: Mapping[str, Any], changes: Mapping[str, Any], now: datetime
+    ) -> DocumentDoc | None:
+        """Change one record if it still matches ``query``; the record after, or ``None``."""
+        return await self.collection.find_one_and_update(
+            query, {"$set": {**changes, "updated_at": now}}, return_document=ReturnDocument.AFTER
+        )
+
+    async def versions(self, set_id: str, visible: Mapping[str, Any]) -> list[DocumentDoc]:
+        query = {"$and": [{"set_id": set_id}, dict(visible)]}
+        return await self.collection.find(query).sort("version", DESCENDING).to_list()
+
+    async def existing_keys(self, keys: Sequence[str]) -> set[str]:
+        cursor = self.collection.find({"object_key": {"$in": list(keys)}}, {"object_key": 1})
+        return {doc["object_key"] async for doc in cursor}
+
+
+class GrantDoc(TypedDict):
+    """The holder let this professional see documents hidden from professionals."""
+
+    _id: str  # "<patient id>:<professional id>"
+    patient_id: str
+    professional_id: str
+    granted_at: datetime
+
+
+class HiddenDocumentGrantRepository(Repository[GrantDoc]):
+    name = "hidden_document_grants"
+    indexes = (IndexModel([("patient_id", ASCENDING)], name="patient"),)
+
+    async def grant(self, patient_id: str, professional_id: str, now: datetime) -> None:
+        await self.collection.update_one(
+            {"_id": f"{patient_id}:{professional_id}"},
+            {
+                "$setOnInsert": {
+                    "patient_id": patient_id,
+                    "professional_id": professional_id,
+                    "granted_at": now,
+                }
+            },
+            upsert=True,
+        )
+
+    async def revoke(self, patient_id: str, professional_id: str) -> bool:
+        result = await self.collection.delete_one({"_id": f"{patient_id}:{professional_id}"})
+        return result.deleted_count == 1
+
+    async def granted(self, patient_id: str, professional_id: str) -> bool:
+        return await self.exists({"_id": f"{patient_id}:{professional_id}"})

@@ -14,7 +14,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from itertools import islice
 from typing import Literal, TypeVar
 
 import anyio
@@ -54,6 +55,13 @@ class StoredObject:
     size: int
     sha256: str
     etag: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListedObject:
+    key: str
+    size: int
+    last_modified: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +270,19 @@ class ObjectStore:
         finally:
             response.close()
             response.release_conn()
+
+    async def listing(self, prefix: str, page: int = 1000) -> AsyncIterator[list[ListedObject]]:
+        """Every object under ``prefix``, a page at a time (the listing is never held whole)."""
+        found = self._client.list_objects(self.bucket, prefix=prefix, recursive=True)
+
+        def next_page() -> list[ListedObject]:
+            return [
+                ListedObject(str(o.object_name), int(o.size or 0), o.last_modified)
+                for o in islice(found, page)
+            ]
+
+        while batch := await self._run(next_page):
+            yield batch
 
     async def delete(self, key: str) -> None:
         await self._run(lambda: self._client.remove_object(self.bucket, key))

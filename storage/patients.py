@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import BulkWriteError
@@ -72,6 +72,7 @@ class SpaceDoc(TypedDict):
     batch_id: str | None  # the provisioning batch that created it
     batch_line: int | None  # and the line of its file
     notices: list[PendingNoticeDoc]  # notifications decided, not yet in the outbox
+    legacy_import_objected_at: NotRequired[datetime | None]  # R1111-40: keep the old DMP out
 
 
 class PatientDoc(TypedDict):

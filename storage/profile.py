@@ -112,6 +112,17 @@ class EntryRepository(Repository[EntryDoc]):
             return_document=ReturnDocument.AFTER,
         )
 
+    async def is_primary_physician(self, patient_id: str, professional_id: str) -> bool:
+        return await self.exists(
+            {
+                "patient_id": patient_id,
+                "section": "care-team",
+                "data.professional_id": professional_id,
+                "data.role": "primary_physician",
+                "deleted_at": None,
+            }
+        )
+
     async def in_care_team(self, patient_id: str, professional_id: str) -> bool:
         return await self.exists(
             {

@@ -6,7 +6,8 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from storage.documents import DocumentRepository
+from storage.audit import AccessEventRepository
+from storage.documents import DocumentRepository, HiddenDocumentGrantRepository
 from storage.logins import LoginRepository
 from storage.oauth_clients import OAuthClientRepository
 from storage.oauth_grants import (
@@ -27,6 +28,8 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     PatientRepository,
     ProfessionalRepository,
     DocumentRepository,
+    HiddenDocumentGrantRepository,
+    AccessEventRepository,
     LoginRepository,
     OAuthClientRepository,
     AuthorizationCodeRepository,

@@ -1,0 +1,147 @@
+"""Reading documents: lists and counts with the visibility rules inside the query, one document,
+its versions, and its bytes (a presigned URL or a stream), each access to the bytes traced."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from resolvers.actors import Actor
+from resolvers.audit import record_access
+from resolvers.clock import Clock
+from resolvers.document_rules import DocumentConfig, viewer_of, visible
+from resolvers.documents import document_author
+from resolvers.errors import InvalidInput, NotFound
+from resolvers.pagination import decode_cursor, page_size
+from resolvers.profile import readable_patient
+from storage.documents import DocumentDoc
+from storage.repository import Page
+from storage.stores import Stores
+
+SORT_KEY = "created_at"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    type_codes: list[str] | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    author_rpps: str | None = None
+
+    def query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if self.type_codes is not None:
+            query["type.code"] = {"$in": self.type_codes}
+        if self.created_from is not None or self.created_to is not None:
+            if self.created_from and self.created_to and self.created_to < self.created_from:
+                raise InvalidInput("createdTo is before createdFrom", field="createdTo")
+            bounds: dict[str, datetime] = {}
+            if self.created_from is not None:
+                bounds["$gte"] = self.created_from
+            if self.created_to is not None:
+                bounds["$lte"] = self.created_to
+            query["created_at"] = bounds
+        if self.author_rpps is not None:
+            query["author.rpps"] = self.author_rpps
+        return query
+
+
+async def _visible_query(
+    stores: Stores, clock: Clock, actor: Actor, patient_id: str
+) -> dict[str, Any]:
+    patient = await readable_patient(stores, clock, actor, patient_id)
+    viewer = await viewer_of(stores, clock, actor, patient)
+    return {"patient_id": patient_id, **_and(visible(viewer, actor))}
+
+
+def _and(part: dict[str, Any]) -> dict[str, Any]:
+    return {"$and": [part]} if "$or" in part else part
+
+
+async def list_documents(
+    stores: Stores,
+    clock: Clock,
+    actor: Actor,
+    patient_id: str,
+    filters: DocumentFilter,
+    *,
+    first: int | None,
+    after: str | None,
+) -> tuple[Page[DocumentDoc], Callable[[], Awaitable[int]]]:
+    """Current documents newest first (by the act's date), and how to count them all."""
+    size = page_size(first)
+    keyset = decode_cursor(after)
+    query = {**await _visible_query(stores, clock, actor, patient_id), "status": "available"}
+    query.update(filters.query())
+    page = await stores.documents.find_page(query, sort_key=SORT_KEY, first=size, after=keyset)
+
+    async def count() -> int:
+        return await stores.documents.count(query)
+
+    return page, count
+
+
+async def get_document(stores: Stores, clock: Clock, actor: Actor, document_id: str) -> DocumentDoc:
+    """A document the actor may see, current or replaced; the same error whether it is hidden
+    or does not exist."""
+    missing = NotFound("No document with this id is visible to you.", field="documentId")
+    record = await stores.documents.collection.find_one({"_id": document_id}, {"patient_id": 1})
+    if record is None:
+        raise missing
+    try:
+        query = await _visible_query(stores, clock, actor, record["patient_id"])
+    except NotFound:
+        raise missing from None
+    query.update({"_id": document_id, "status": {"$in": ["available", "replaced"]}})
+    found = await stores.documents.collection.find_one(query)
+    if found is None:
+        raise missing
+    return found
+
+
+async def versions(
+    stores: Stores, clock: Clock, actor: Actor, doc: DocumentDoc
+) -> list[DocumentDoc]:
+    """Every version of ``doc`` the actor may see, newest first."""
+    query = await _visible_query(stores, clock, actor, doc["patient_id"])
+    query["status"] = {"$in": ["available", "replaced"]}
+    return await stores.documents.versions(doc["set_id"], query)
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadUrl:
+    url: str
+    expires_at: datetime
+
+
+async def download_url(
+    stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str
+) -> DownloadUrl:
+    """A short-lived URL to the bytes, issued after the access check and traced.
+
+    With SSE-C the object store cannot serve a presigned URL: the URL is the API's own route.
+    """
+    doc = await get_document(stores, clock, actor, document_id)
+    now = clock.now()
+    if stores.objects.config.sse == "c":
+        url = f"{config.public_base_url}/documents/{doc['_id']}/content"
+    else:
+        url = await stores.objects.presigned_get_url(doc["object_key"], config.url_ttl)
+    await record_access(
+        stores, clock, doc, "document.url_issued", await document_author(stores, actor)
+    )
+    return DownloadUrl(url=url, expires_at=now + config.url_ttl)
+
+
+async def open_content(
+    stores: Stores, clock: Clock, actor: Actor, document_id: str
+) -> tuple[DocumentDoc, AsyncIterator[bytes]]:
+    """The bytes of a document the actor may see, streamed; the download is traced."""
+    doc = await get_document(stores, clock, actor, document_id)
+    chunks = await stores.objects.open(doc["object_key"])
+    await record_access(
+        stores, clock, doc, "document.downloaded", await document_author(stores, actor)
+    )
+    return doc, chunks

@@ -1,0 +1,384 @@
+"""Depositing documents: bytes into the object store, checked, then the record made visible.
+
+Order of writes, so that a failure anywhere leaves something ``reconcile`` can repair and never
+a visible record without its bytes:
+
+1. a ``pending`` record naming the (random, opaque) object key — invisible to every query;
+2. the bytes, streamed: size, SHA-256 and format computed on the way, the upload aborted at the
+   first refused byte (too large, not an accepted format);
+3. the record completed with what was measured; for a new version, the previous one marked
+   ``replaced``; then the record made ``available``.
+
+Two ways in: a GraphQL multipart upload (``deposit``), or a requested upload the client PUTs
+straight to S3 (or to the API's upload route) and then confirms (``request_upload`` and
+``confirm_upload``), which checks size, hash and format before the record exists for anyone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import AsyncIterable, AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import anyio
+
+from resolvers.actors import Actor, ActorKind
+from resolvers.audit import record_access
+from resolvers.clock import Clock
+from resolvers.document_rules import DocumentConfig, Metadata, MetadataInput, check_metadata
+from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from resolvers.formats import HEAD_SIZE, check_format, declared_format
+from resolvers.profile import author_of, writable_patient
+from storage.documents import AuthorDoc, DocumentDoc
+from storage.errors import ObjectTooLarge
+from storage.ids import new_id
+from storage.stores import Stores
+
+HOLD_BACK = timedelta(days=30)  # R1111-53: visible to the patient one month after deposit
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+OBJECT_PREFIX = "objects/"
+
+
+def new_object_key() -> str:
+    """Random, so nothing about the patient or the document can be read from a bucket path."""
+    return OBJECT_PREFIX + secrets.token_hex(16)
+
+
+async def document_author(stores: Stores, actor: Actor) -> AuthorDoc:
+    base = await author_of(stores, actor)
+    rpps = profession = None
+    if actor.kind is ActorKind.PROFESSIONAL:
+        pro = await stores.professionals.get(actor.id)
+        rpps = pro["rpps"] if pro else actor.rpps
+        profession = pro["profession_code"] if pro else actor.profession_code
+    return {
+        "kind": base["kind"],
+        "id": base["id"],
+        "client_id": base["client_id"],
+        "rpps": rpps,
+        "profession_code": profession,
+        "name": base["name"],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    size: int
+    sha256: str
+    format: str
+
+
+class _Inspector:
+    """Passes chunks through, keeping the first bytes to recognise the format as soon as there
+    are enough of them (so a refused upload stops early, not after the last byte)."""
+
+    def __init__(self, chunks: AsyncIterable[bytes], declared: str) -> None:
+        self._chunks = chunks
+        self._declared = declared
+        self._head = b""
+        self.format: str | None = None
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for chunk in self._chunks:
+            if self.format is None:
+                self._head += chunk[: HEAD_SIZE - len(self._head)]
+                if len(self._head) >= HEAD_SIZE:
+                    self.format = check_format(self._head, self._declared)
+            yield chunk
+        if self.format is None:
+            if not self._head:
+                raise InvalidInput("the file is empty", field="file")
+            self.format = check_format(self._head, self._declared)
+
+
+async def _pending(
+    stores: Stores,
+    clock: Clock,
+    config: DocumentConfig,
+    actor: Actor,
+    *,
+    patient_id: str,
+    metadata: Metadata,
+    replaces: str | None,
+) -> DocumentDoc:
+    now = clock.now()
+    predecessor = await _replaceable(stores, actor, patient_id, replaces) if replaces else None
+    id_ = new_id()
+    record: DocumentDoc = {
+        "_id": id_,
+        "patient_id": patient_id,
+        "set_id": predecessor["set_id"] if predecessor else id_,
+        "version": predecessor["version"] + 1 if predecessor else 1,
+        "replaces": predecessor["_id"] if predecessor else None,
+        "replaced_by": None,
+        "status": "pending",
+        "type": metadata.type,
+        "class_code": metadata.class_code,
+        "title": metadata.title,
+        "author": await document_author(stores, actor),
+        "confidentiality": metadata.confidentiality,
+        "hidden_from_professionals": metadata.hidden_from_professionals
+        or bool(predecessor and predecessor["hidden_from_professionals"]),
+        "hidden_from_patient": metadata.hidden_from_patient,
+        "hidden_from_representatives": metadata.hidden_from_representatives,
+        "release_at": None,
+        "patient_told_at": None,
+        "created_at": metadata.created_at,
+        "service_start": metadata.service_start,
+        "service_stop": metadata.service_stop,
+        "deposited_at": now,
+        "format": "",
+        "size": 0,
+        "sha256": "",
+        "object_key": new_object_key(),
+        "expected": None,
+        "expires_at": now + config.upload_ttl,
+        "archived_at": None,
+        "purge_after": None,
+        "withdrawn_at": None,
+        "withdrawal_reason": None,
+        "updated_at": now,
+    }
+    return record
+
+
+async def _replaceable(
+    stores: Stores, actor: Actor, patient_id: str, document_id: str
+) -> DocumentDoc:
+    previous = await stores.documents.collection.find_one(
+        {"_id": document_id, "patient_id": patient_id, "status": "available"}
+    )
+    if previous is None:
+        raise NotFound("No current document with this id in the space.", field="replaces")
+    if previous["author"]["id"] != actor.id or previous["author"]["kind"] != actor.kind.value:
+        raise Forbidden("Only the author of a document deposits a new version of it.")
+    return previous
+
+
+async def discard(stores: Stores, record: DocumentDoc) -> bool:
+    """Remove a pending record's bytes, then the record: ``False`` (both left for
+    ``reconcile``) when the store cannot be reached. Runs to its end even when cancelled."""
+    with anyio.CancelScope(shield=True):
+        try:
+            await stores.objects.delete(record["object_key"])
+            await stores.documents.collection.delete_one(
+                {"_id": record["_id"], "status": "pending"}
+            )
+        except Exception:
+            return False
+    return True
+
+
+async def finish(
+    stores: Stores, clock: Clock, record: DocumentDoc, measured: Measured
+) -> DocumentDoc:
+    """Make a pending record whose bytes are stored and checked the current document."""
+    now = clock.now()
+    changes: dict[str, Any] = {
+        "size": measured.size,
+        "sha256": measured.sha256,
+        "format": measured.format,
+        "deposited_at": now,
+    }
+    if record["hidden_from_patient"]:
+        changes["release_at"] = now + HOLD_BACK
+    verified = await stores.documents.change(
+        {"_id": record["_id"], "status": "pending"}, changes, now
+    )
+    if verified is None:
+        raise Conflict("This upload was abandoned or confirmed already.", field="documentId")
+    if record["replaces"] is not None:
+        replaced = await stores.documents.change(
+            {"_id": record["replaces"], "status": "available"},
+            {"status": "replaced", "replaced_by": record["_id"]},
+            now,
+        )
+        if replaced is None:
+            await discard(stores, record)
+            raise Conflict("The document was replaced or removed meanwhile.", field="replaces")
+    done = await stores.documents.change(
+        {"_id": record["_id"], "status": "pending"},
+        {"status": "available", "expires_at": None, "expected": None},
+        now,
+    )
+    if done is None:  # abandoned by reconcile in between: it finished the replacement itself
+        raise Conflict("This upload was abandoned or confirmed already.", field="documentId")
+    await record_access(stores, clock, done, "document.deposited", done["author"])
+    return done
+
+
+async def _store(
+    stores: Stores, record: DocumentDoc, chunks: AsyncIterable[bytes], declared: str, limit: int
+) -> Measured:
+    inspector = _Inspector(chunks, declared)
+    try:
+        stored = await stores.objects.put(
+            record["object_key"], inspector, content_type=declared, max_size=limit
+        )
+    except ObjectTooLarge:
+        raise InvalidInput(f"the file is larger than {limit} bytes", field="file") from None
+    assert inspector.format is not None  # noqa: S101 - set once the stream ended
+    return Measured(stored.size, stored.sha256, inspector.format)
+
+
+async def deposit(
+    stores: Stores,
+    clock: Clock,
+    config: DocumentConfig,
+    actor: Actor,
+    *,
+    patient_id: str,
+    metadata: MetadataInput,
+    content_type: str,
+    chunks: AsyncIterable[bytes],
+    replaces: str | None = None,
+) -> DocumentDoc:
+    """Deposit a document whose bytes come with the request (the multipart upload)."""
+    await writable_patient(stores, clock, actor, patient_id)
+    checked = check_metadata(metadata, actor, clock.now())
+    declared = declared_format(content_type)
+    record = await _pending(
+        stores, clock, config, actor, patient_id=patient_id, metadata=checked, replaces=replaces
+    )
+    await stores.documents.insert(record)
+    try:
+        measured = await _store(stores, record, chunks, declared, config.multipart_max_bytes)
+    except BaseException:
+        await discard(stores, record)
+        raise
+    return await finish(stores, clock, record, measured)
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedUpload:
+    record: DocumentDoc
+    s3_url: str | None  # None with SSE-C: the bytes must go through the API
+    api_url: str
+    expires_at: datetime
+
+
+async def request_upload(
+    stores: Stores,
+    clock: Clock,
+    config: DocumentConfig,
+    actor: Actor,
+    *,
+    patient_id: str,
+    metadata: MetadataInput,
+    content_type: str,
+    size: int,
+    sha256: str,
+    replaces: str | None = None,
+) -> RequestedUpload:
+    """Step one of a large deposit: a pending record and where to PUT the bytes."""
+    await writable_patient(stores, clock, actor, patient_id)
+    checked = check_metadata(metadata, actor, clock.now())
+    declared = declared_format(content_type)
+    if not 1 <= size <= config.max_bytes:
+        raise InvalidInput(f"size must be between 1 and {config.max_bytes} bytes", field="size")
+    digest = sha256.lower()
+    if not _SHA256.match(digest):
+        raise InvalidInput("sha256 is 64 hexadecimal characters", field="sha256")
+    record = await _pending(
+        stores, clock, config, actor, patient_id=patient_id, metadata=checked, replaces=replaces
+    )
+    record["expected"] = {"size": size, "sha256": digest, "format": declared}
+    await stores.documents.insert(record)
+    s3_url = None
+    if stores.objects.config.sse != "c":
+        s3_url = await stores.objects.presigned_put_url(record["object_key"], config.upload_ttl)
+    assert record["expires_at"] is not None  # noqa: S101 - set by _pending
+    return RequestedUpload(
+        record=record,
+        s3_url=s3_url,
+        api_url=f"{config.public_base_url}/documents/uploads/{record['_id']}",
+        expires_at=record["expires_at"],
+    )
+
+
+async def requested(stores: Stores, clock: Clock, actor: Actor, document_id: str) -> DocumentDoc:
+    """A pending upload the actor requested, still open."""
+    record = await stores.documents.collection.find_one(
+        {
+            "_id": document_id,
+            "status": "pending",
+            "expected": {"$ne": None},
+            "author.id": actor.id,
+            "author.kind": actor.kind.value,
+        }
+    )
+    expires_at = record["expires_at"] if record else None
+    if record is None or expires_at is None or expires_at <= clock.now():
+        raise NotFound("No open upload with this id is yours.", field="documentId")
+    return record
+
+
+def check_expected(record: DocumentDoc, measured: Measured) -> None:
+    expected = record["expected"]
+    assert expected is not None  # noqa: S101 - only requested uploads get here
+    if measured.size != expected["size"]:
+        raise InvalidInput(
+            f"the upload is {measured.size} bytes, not the {expected['size']} announced",
+            field="size",
+        )
+    if measured.sha256 != expected["sha256"]:
+        raise InvalidInput("the upload's SHA-256 is not the one announced", field="sha256")
+
+
+async def _measure_stored(stores: Stores, record: DocumentDoc) -> Measured:
+    expected = record["expected"]
+    assert expected is not None  # noqa: S101
+    info = await stores.objects.stat(record["object_key"])
+    if info is None:
+        raise InvalidInput("nothing was uploaded for this document yet", field="documentId")
+    if info.size != expected["size"]:
+        return Measured(info.size, "", "")
+    digest, head = hashlib.sha256(), b""
+    async for chunk in await stores.objects.open(record["object_key"]):
+        digest.update(chunk)
+        head += chunk[: HEAD_SIZE - len(head)]
+    measured = Measured(info.size, digest.hexdigest(), "")
+    if measured.sha256 == expected["sha256"]:
+        return Measured(info.size, measured.sha256, check_format(head, expected["format"]))
+    return measured
+
+
+async def confirm_upload(
+    stores: Stores, clock: Clock, actor: Actor, document_id: str
+) -> DocumentDoc:
+    """Step two: check what was PUT to S3 (size, SHA-256, format); refused bytes are removed."""
+    record = await requested(stores, clock, actor, document_id)
+    await writable_patient(stores, clock, actor, record["patient_id"])
+    try:
+        measured = await _measure_stored(stores, record)
+        check_expected(record, measured)
+    except InvalidInput as refused:
+        if refused.field != "documentId":  # bytes were there, and wrong: remove them
+            await stores.objects.delete(record["object_key"])
+        raise
+    return await finish(stores, clock, record, measured)
+
+
+async def receive_upload(
+    stores: Stores, clock: Clock, actor: Actor, document_id: str, chunks: AsyncIterable[bytes]
+) -> DocumentDoc:
+    """The API's upload route, for clients that cannot reach S3: stream, check, confirm."""
+    record = await requested(stores, clock, actor, document_id)
+    await writable_patient(stores, clock, actor, record["patient_id"])
+    expected = record["expected"]
+    assert expected is not None  # noqa: S101
+    try:
+        measured = await _store(stores, record, chunks, expected["format"], expected["size"])
+        check_expected(record, measured)
+    except InvalidInput as refused:
+        await stores.objects.delete(record["object_key"])
+        if refused.field == "file" and "larger than" in refused.message:
+            raise InvalidInput(
+                f"the upload is larger than the {expected['size']} bytes announced", field="size"
+            ) from None
+        raise
+    return await finish(stores, clock, record, measured)

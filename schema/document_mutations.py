@@ -1,0 +1,318 @@
+"""Depositing documents and changing what happens to them.
+
+Small files come with the mutation as a GraphQL multipart upload (``depositDocument``); large
+ones go in two steps: ``requestDocumentUpload`` gives where to PUT the bytes (S3, or the API's
+own route), ``confirmDocumentUpload`` checks them and makes the document. Expected refusals are
+``DocumentError`` results with a code; outages and bugs are GraphQL errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable
+from datetime import datetime
+from typing import Annotated, Any, TypeAlias, TypeVar
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from resolvers import document_lifecycle, document_reads, documents
+from resolvers.document_rules import MetadataInput
+from resolvers.errors import DomainError, InvalidInput
+from schema.context import Info
+from schema.documents import Document
+from schema.permissions import scoped
+from schema.spaces import actor
+
+T = TypeVar("T")
+UPLOAD_CHUNK = 256 * 1024
+
+
+@strawberry.input(description="What the depositor says of the document (XDS metadata).")
+class DocumentMetadataInput:
+    type_code: str = strawberry.field(description="JDV_J66 (LOINC) type code, e.g. 11488-4.")
+    class_code: str = strawberry.field(description="JDV_J06 class code, e.g. 10.")
+    title: str
+    created_at: datetime = strawberry.field(description="When the act took place.")
+    service_start: datetime | None = None
+    service_stop: datetime | None = None
+    confidentiality: str = strawberry.field(default="N", description="HL7 N, R or V.")
+    hidden_from_professionals: bool = strawberry.field(
+        default=False, description="MASQUE_PS (the patient's choice)."
+    )
+    hidden_from_patient: bool = strawberry.field(
+        default=False,
+        description="INVISIBLE_PATIENT (a professional's, until an announcement consultation).",
+    )
+    hidden_from_representatives: bool = strawberry.field(
+        default=False, description="INVISIBLE_REPRESENTANTS_LEGAUX."
+    )
+
+    def checked(self) -> MetadataInput:
+        return MetadataInput(
+            type_code=self.type_code,
+            class_code=self.class_code,
+            title=self.title,
+            created_at=self.created_at,
+            service_start=self.service_start,
+            service_stop=self.service_stop,
+            confidentiality=self.confidentiality,
+            hidden_from_professionals=self.hidden_from_professionals,
+            hidden_from_patient=self.hidden_from_patient,
+            hidden_from_representatives=self.hidden_from_representatives,
+        )
+
+
+@strawberry.type(description="The document after the change.")
+class DocumentChange:
+    document: Document
+
+
+@strawberry.type(description="Where to PUT the bytes, until when; then confirm.")
+class DocumentUpload:
+    document_id: strawberry.ID
+    url: str | None = strawberry.field(
+        description="Presigned S3 URL (null when objects are encrypted with SSE-C)."
+    )
+    api_url: str = strawberry.field(
+        description="The API's own upload route: PUT with the access token."
+    )
+    expires_at: datetime
+
+
+@strawberry.type(description="A short-lived URL to the bytes.")
+class DocumentUrl:
+    url: str
+    expires_at: datetime
+
+
+@strawberry.type(description="The right to see documents hidden from professionals.")
+class HiddenDocumentAccess:
+    professional_id: strawberry.ID
+    granted: bool
+
+
+@strawberry.type(description="A refused document operation, with a code to act on.")
+class DocumentError:
+    code: str
+    message: str
+    field: str | None
+
+
+DocumentResult: TypeAlias = Annotated[
+    DocumentChange | DocumentError, strawberry.union("DocumentResult")
+]
+DocumentUploadResult: TypeAlias = Annotated[
+    DocumentUpload | DocumentError, strawberry.union("DocumentUploadResult")
+]
+DocumentUrlResult: TypeAlias = Annotated[
+    DocumentUrl | DocumentError, strawberry.union("DocumentUrlResult")
+]
+HiddenDocumentAccessResult: TypeAlias = Annotated[
+    HiddenDocumentAccess | DocumentError, strawberry.union("HiddenDocumentAccessResult")
+]
+
+
+async def _refused_as_error(work: Awaitable[T]) -> T | DocumentError:
+    try:
+        return await work
+    except DomainError as error:
+        return DocumentError(code=error.code, message=error.message, field=error.field)
+
+
+async def _changed(work: Awaitable[Any]) -> DocumentChange | DocumentError:
+    async def run() -> DocumentChange:
+        return DocumentChange(document=Document.from_doc(await work))
+
+    return await _refused_as_error(run())
+
+
+async def _chunks(file: Any) -> AsyncIterator[bytes]:
+    while data := await file.read(UPLOAD_CHUNK):
+        yield data
+
+
+@strawberry.type
+class DocumentMutations:
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="Deposit a document sent with this request (GraphQL multipart request; "
+        "send the `GraphQL-Preflight: 1` header). `replaces`: the id of the version it replaces.",
+    )
+    async def deposit_document(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        file: Upload,
+        metadata: DocumentMetadataInput,
+        replaces: strawberry.ID | None = None,
+    ) -> DocumentResult | None:
+        ctx = info.context
+        return await _changed(
+            documents.deposit(
+                ctx.stores,
+                ctx.clock,
+                ctx.documents,
+                actor(info),
+                patient_id=patient_id,
+                metadata=metadata.checked(),
+                content_type=getattr(file, "content_type", None) or "application/octet-stream",
+                chunks=_chunks(file),
+                replaces=replaces,
+            )
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="Step one of a large deposit: announce size, SHA-256 and type; PUT the "
+        "bytes to `url` (or `apiUrl`) before `expiresAt`, then confirm.",
+    )
+    async def request_document_upload(  # noqa: PLR0917 - the upload's own arguments
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        metadata: DocumentMetadataInput,
+        content_type: str,
+        size: float,
+        sha256: str,
+        replaces: strawberry.ID | None = None,
+    ) -> DocumentUploadResult | None:
+        ctx = info.context
+
+        async def request() -> DocumentUpload:
+            if size != int(size):
+                raise InvalidInput("size is a whole number of bytes", field="size")
+            upload = await documents.request_upload(
+                ctx.stores,
+                ctx.clock,
+                ctx.documents,
+                actor(info),
+                patient_id=patient_id,
+                metadata=metadata.checked(),
+                content_type=content_type,
+                size=int(size),
+                sha256=sha256,
+                replaces=replaces,
+            )
+            return DocumentUpload(
+                document_id=strawberry.ID(upload.record["_id"]),
+                url=upload.s3_url,
+                api_url=upload.api_url,
+                expires_at=upload.expires_at,
+            )
+
+        return await _refused_as_error(request())
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="Step two: check the uploaded bytes (size, SHA-256, format) and make the "
+        "document. Refused bytes are removed.",
+    )
+    async def confirm_document_upload(
+        self, info: Info, document_id: strawberry.ID
+    ) -> DocumentResult | None:
+        ctx = info.context
+        return await _changed(
+            documents.confirm_upload(ctx.stores, ctx.clock, actor(info), document_id)
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:read")],
+        description="A short-lived URL to the document's bytes (traced in the access history).",
+    )
+    async def issue_document_url(
+        self, info: Info, document_id: strawberry.ID
+    ) -> DocumentUrlResult | None:
+        ctx = info.context
+
+        async def issue() -> DocumentUrl:
+            url = await document_reads.download_url(
+                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
+            )
+            return DocumentUrl(url=url.url, expires_at=url.expires_at)
+
+        return await _refused_as_error(issue())
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="The patient hides a document from professionals (MASQUE_PS), or shows it.",
+    )
+    async def hide_document_from_professionals(
+        self, info: Info, document_id: strawberry.ID, hidden: bool
+    ) -> DocumentResult | None:
+        ctx = info.context
+        return await _changed(
+            document_lifecycle.set_hidden_from_professionals(
+                ctx.stores, ctx.clock, actor(info), document_id, hidden
+            )
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="The patient or the author hides a document from legal representatives.",
+    )
+    async def hide_document_from_representatives(
+        self, info: Info, document_id: strawberry.ID, hidden: bool
+    ) -> DocumentResult | None:
+        ctx = info.context
+        return await _changed(
+            document_lifecycle.set_hidden_from_representatives(
+                ctx.stores, ctx.clock, actor(info), document_id, hidden
+            )
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="The depositing professional shows a held-back document to the patient.",
+    )
+    async def release_document(
+        self, info: Info, document_id: strawberry.ID
+    ) -> DocumentResult | None:
+        ctx = info.context
+        return await _changed(
+            document_lifecycle.release(ctx.stores, ctx.clock, actor(info), document_id)
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="The holder deletes a document and its versions: archived now, purged "
+        "after the delay.",
+    )
+    async def delete_document(
+        self, info: Info, document_id: strawberry.ID
+    ) -> DocumentResult | None:
+        ctx = info.context
+        return await _changed(
+            document_lifecycle.delete(
+                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
+            )
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="The author withdraws a document, saying why.",
+    )
+    async def withdraw_document(
+        self, info: Info, document_id: strawberry.ID, reason: str
+    ) -> DocumentResult | None:
+        ctx = info.context
+        return await _changed(
+            document_lifecycle.withdraw(ctx.stores, ctx.clock, actor(info), document_id, reason)
+        )
+
+    @strawberry.mutation(
+        extensions=[scoped("documents:write")],
+        description="The holder lets a professional see documents hidden from professionals, "
+        "or stops it.",
+    )
+    async def set_hidden_document_access(
+        self, info: Info, professional_id: strawberry.ID, granted: bool
+    ) -> HiddenDocumentAccessResult | None:
+        ctx = info.context
+
+        async def change() -> HiddenDocumentAccess:
+            await document_lifecycle.set_hidden_access(
+                ctx.stores, ctx.clock, actor(info), professional_id, granted
+            )
+            return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
+
+        return await _refused_as_error(change())
