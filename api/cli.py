@@ -14,6 +14,7 @@ import click
 import uvicorn
 
 from api.app import create_app
+from api.cli_documents import import_xdm, reconcile_command
 from api.cli_oauth import clients, dev_token, keys
 from api.cli_spaces import export_postal, provision, run_due_command, send_emails
 from api.cli_support import running_stack, with_stores
@@ -97,6 +98,8 @@ main.add_command(export_postal)
 main.add_command(clients)
 main.add_command(dev_token)
 main.add_command(keys)
+main.add_command(reconcile_command)
+main.add_command(import_xdm)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,8 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from resolvers.clock import Clock
+from resolvers.document_lifecycle import (
+    purge_archived,
+    release_held_documents,
+    tell_patients_of_held_documents,
+)
 from resolvers.notifications import enqueue_pending
 from resolvers.purge import purge_patient
+from resolvers.reconcile import ReconcileReport, abandoned_uploads
 from resolvers.spaces import ARCHIVE_PERIOD, notice
 from storage.stores import Stores
 
@@ -129,12 +135,23 @@ async def finish_interrupted_purges(stores: Stores, clock: Clock) -> int:
     return len(unfinished)
 
 
+async def abandon_expired_uploads(stores: Stores, clock: Clock) -> int:
+    """Uploads requested and never confirmed: bytes and pending record removed."""
+    report = ReconcileReport()
+    await abandoned_uploads(stores, clock, report)
+    return report.abandoned_uploads + report.finished_versions
+
+
 Step = Callable[[Stores, Clock], Awaitable[int]]
 STEPS: list[tuple[str, Step]] = [
     ("opened", open_due_spaces),
     ("suspensions_closed", close_expired_suspensions),
     ("deleted", delete_due_spaces),
     ("purges_finished", finish_interrupted_purges),
+    ("documents_patient_told", tell_patients_of_held_documents),
+    ("documents_released", release_held_documents),
+    ("documents_purged", purge_archived),
+    ("uploads_abandoned", abandon_expired_uploads),
     ("notifications_queued", enqueue_pending),
 ]
 

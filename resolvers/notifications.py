@@ -106,6 +106,11 @@ _STATUS_MESSAGES: dict[str, tuple[str, str]] = {
         "Votre profil Mon espace santé est rétabli",
         "La suspension de votre profil est levée.",
     ),
+    "document-waiting": (
+        "Un document vous attend dans Mon espace santé",
+        "Un professionnel de santé a déposé un document dans votre profil. Il vous le "
+        "présentera en consultation ; sinon, il vous sera visible dans deux semaines.",
+    ),
     "space-changed": ("Mon espace santé", "Votre profil Mon espace santé a changé."),
 }
 

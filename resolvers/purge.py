@@ -33,6 +33,7 @@ async def _documents(stores: Stores, patient_id: str) -> None:
     ):
         await stores.objects.delete(doc["object_key"])
         await stores.documents.collection.delete_one({"_id": doc["_id"]})
+    await stores.hidden_document_grants.collection.delete_many({"patient_id": patient_id})
 
 
 async def _profile(stores: Stores, patient_id: str) -> None:
