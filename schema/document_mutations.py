@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeAlias, TypeVar
 import strawberry
 from strawberry.file_uploads import Upload
 
-from resolvers import document_lifecycle, document_reads, documents
+from resolvers import document_import, document_lifecycle, document_reads, documents
 from resolvers.document_rules import MetadataInput
 from resolvers.errors import DomainError, InvalidInput
 from schema.context import Info
@@ -91,6 +91,11 @@ class HiddenDocumentAccess:
     granted: bool
 
 
+@strawberry.type(description="Whether the holder objects to the migration of their old DMP.")
+class MigrationObjection:
+    objected: bool
+
+
 @strawberry.type(description="A refused document operation, with a code to act on.")
 class DocumentError:
     code: str
@@ -106,6 +111,9 @@ DocumentUploadResult: TypeAlias = Annotated[
 ]
 DocumentUrlResult: TypeAlias = Annotated[
     DocumentUrl | DocumentError, strawberry.union("DocumentUrlResult")
+]
+MigrationObjectionResult: TypeAlias = Annotated[
+    MigrationObjection | DocumentError, strawberry.union("MigrationObjectionResult")
 ]
 HiddenDocumentAccessResult: TypeAlias = Annotated[
     HiddenDocumentAccess | DocumentError, strawberry.union("HiddenDocumentAccessResult")
@@ -314,5 +322,23 @@ class DocumentMutations:
                 ctx.stores, ctx.clock, actor(info), professional_id, granted
             )
             return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
+
+        return await _refused_as_error(change())
+
+    @strawberry.mutation(
+        extensions=[scoped("space:manage")],
+        description="The holder objects to their former DMP being imported into the space "
+        "(R1111-40), or withdraws the objection.",
+    )
+    async def set_dmp_migration_objection(
+        self, info: Info, objected: bool
+    ) -> MigrationObjectionResult | None:
+        ctx = info.context
+
+        async def change() -> MigrationObjection:
+            done = await document_import.set_migration_objection(
+                ctx.stores, ctx.clock, actor(info), objected
+            )
+            return MigrationObjection(objected=done)
 
         return await _refused_as_error(change())

@@ -1,0 +1,331 @@
+"""The METADATA.XML of an IHE XDM archive (ebRIM 3.0), read into checked document entries.
+
+The legacy DMP exports its documents as IHE XDM archives: one ``rim:ExtrinsicObject`` per
+document, whose slots, classifications and external identifiers carry the XDS metadata (IHE ITI
+TF-3 §4.2). The XML comes from outside, so it is parsed with ``defusedxml`` with DTDs refused:
+entity expansion (billion laughs) and external entities never run. Every problem is collected,
+each naming the document (its uniqueId, else its URI) and the metadata field, so that one report
+tells the operator everything that is wrong with an archive.
+
+The archive itself (the ZIP, its members, streaming, duplicates across documents) is in
+``resolvers.xdm``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from xml.etree.ElementTree import Element, ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring
+
+RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
+LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
+SUBSET_FOLDER = "IHE_XDM/SUBSET01/"
+STABLE_DOCUMENT = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
+TYPE_CODE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
+CLASS_CODE = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
+CONFIDENTIALITY_CODE = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"
+FORMAT_CODE = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"
+AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a8d2f"
+UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
+PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
+SUBMISSION_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
+OID_RPPS = "1.2.250.1.71.4.2.1"  # the national identifier of health professionals (IdNPS)
+
+_DTM = re.compile(r"^\d{8}(?:\d{2}){0,3}$", re.ASCII)
+_SIZE = re.compile(r"^\d{1,18}$", re.ASCII)
+_SHA1 = re.compile(r"^[0-9a-fA-F]{40}$", re.ASCII)
+_MATRICULE = re.compile(r"^[0-9A-Z]{15}$", re.ASCII)
+# Absolute, a drive or a scheme, a backslash, or an empty, "." or ".." segment: not a plain path.
+_UNSAFE_URI = re.compile(r"^/|\\|:|(?:^|/)\.{0,2}(?:/|$)")
+
+
+class MalformedArchive(Exception):
+    """An archive that cannot be imported; ``problems`` lists everything found wrong."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class XdmCode:
+    code: str
+    label: str
+    scheme: str
+
+
+@dataclass(frozen=True, slots=True)
+class XdmAuthor:
+    rpps: str | None  # the 11-digit RPPS, when the XCN is an IdNPS "8" + RPPS
+    name: str  # "FAMILY Given", as far as the XCN gives them
+    profession_code: str | None  # the TRE_G15 profession (10: médecin), from authorSpecialty
+
+
+@dataclass(frozen=True, slots=True)
+class XdmDocument:
+    entry_uuid: str
+    unique_id: str
+    member: str  # full path of the file inside the ZIP
+    mime_type: str
+    title: str
+    type: XdmCode
+    class_code: XdmCode
+    confidentiality: list[str]
+    format_code: XdmCode | None
+    created_at: datetime
+    service_start: datetime | None
+    service_stop: datetime | None
+    size: int
+    sha1: str  # lower-case hex
+    patient_ins: str
+    patient_oid: str
+    author: XdmAuthor | None
+
+
+def _q(tag: str) -> str:
+    return f"{{{RIM}}}{tag}"
+
+
+def _slots(element: Element) -> dict[str, list[str]]:
+    slots: dict[str, list[str]] = {}
+    for slot in element.findall(_q("Slot")):
+        values = [(value.text or "").strip() for value in slot.iter(_q("Value"))]
+        slots.setdefault(slot.get("name", ""), []).extend(values)
+    return slots
+
+
+def _name(element: Element) -> str:
+    localized = element.find(f"{_q('Name')}/{_q('LocalizedString')}")
+    return "" if localized is None else localized.get("value", "").strip()
+
+
+def _external_id(element: Element, scheme: str) -> str | None:
+    for identifier in element.findall(_q("ExternalIdentifier")):
+        if identifier.get("identificationScheme") == scheme:
+            return identifier.get("value", "").strip() or None
+    return None
+
+
+def parse_dtm(value: str) -> datetime:
+    """An XDS date-time (YYYYMMDD[HH[MM[SS]]], UTC); ``ValueError`` when it is not one."""
+    invalid = ValueError(f"{value!r} is not a date YYYYMMDD[HH[MM[SS]]]")
+    if not _DTM.match(value):
+        raise invalid
+    padded = value.ljust(14, "0")
+    try:
+        return datetime(
+            int(padded[:4]),
+            int(padded[4:6]),
+            int(padded[6:8]),
+            int(padded[8:10]),
+            int(padded[10:12]),
+            int(padded[12:14]),
+            tzinfo=UTC,
+        )
+    except ValueError:  # day 30 of February, hour 24…
+        raise invalid from None
+
+
+def parse_author_person(xcn: str) -> tuple[str | None, str]:
+    """The RPPS (when the XCN's id is an IdNPS "8" + 11 digits) and the "FAMILY Given" name."""
+    parts = xcn.split("^")
+    if len(parts) == 1:  # a bare name, not an XCN
+        return None, xcn.strip()
+    identifier = parts[0].strip()
+    authority = parts[8].split("&") if len(parts) > 8 else []
+    oid = authority[1] if len(authority) > 1 else ""
+    rpps = None
+    if oid == OID_RPPS and len(identifier) == 12 and identifier.startswith("8"):
+        rpps = identifier[1:] if identifier[1:].isascii() and identifier[1:].isdigit() else None
+    return rpps, " ".join(part.strip() for part in parts[1:3] if part.strip())
+
+
+def parse_profession(specialty: str) -> str | None:
+    """The profession in an authorSpecialty like ``G15_10/SM54^Médecine générale^OID``: 10."""
+    code = specialty.split("^", 1)[0].strip()
+    if not code.startswith("G15_"):
+        return None
+    return code.removeprefix("G15_").split("/", 1)[0] or None
+
+
+class _Entry:
+    """One ExtrinsicObject being read; its problems go to the shared list."""
+
+    def __init__(self, element: Element, index: int, problems: list[str]) -> None:
+        self.element = element
+        self.slots = _slots(element)
+        self.unique_id = _external_id(element, UNIQUE_ID)
+        uri = self.slot("URI")
+        self.label = self.unique_id or (f"at {uri}" if uri else f"#{index}")
+        self.problems = problems
+        self.ok = True
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(f"document {self.label}: {field} {message}")
+        self.ok = False
+
+    def slot(self, name: str) -> str | None:
+        values = self.slots.get(name)
+        return values[0] if values and values[0] else None
+
+    def required(self, name: str, value: str | None) -> str:
+        if value is None:
+            self.problem(name, "is missing")
+            return ""
+        return value
+
+    def date(self, name: str, *, required: bool) -> datetime | None:
+        value = self.slot(name)
+        if value is None:
+            if required:
+                self.problem(name, "is missing")
+            return None
+        try:
+            return parse_dtm(value)
+        except ValueError as error:
+            self.problem(name, str(error))
+            return None
+
+    def codes(self, scheme: str) -> list[XdmCode]:
+        return [
+            XdmCode(
+                code=classification.get("nodeRepresentation", "").strip(),
+                label=_name(classification),
+                scheme=(_slots(classification).get("codingScheme") or [""])[0],
+            )
+            for classification in self.element.findall(_q("Classification"))
+            if classification.get("classificationScheme") == scheme
+        ]
+
+    def code(self, name: str, scheme: str, *, required: bool) -> XdmCode | None:
+        codes = [code for code in self.codes(scheme) if code.code]
+        if len(codes) > 1:
+            self.problem(name, f"is given {len(codes)} times")
+        if not codes and required:
+            self.problem(name, "is missing")
+        return codes[0] if codes else None
+
+    def member(self) -> str:
+        uri = self.required("URI", self.slot("URI"))
+        if uri and _UNSAFE_URI.search(uri):
+            self.problem("URI", f"{uri!r} is not a plain path inside {SUBSET_FOLDER}")
+        return SUBSET_FOLDER + uri
+
+    def patient(self) -> tuple[str, str]:
+        cx = _external_id(self.element, PATIENT_ID) or self.slot("sourcePatientId")
+        if cx is None:
+            self.problem("patientId", "is missing")
+            return "", ""
+        return _parse_cx(cx, lambda message: self.problem("patientId", message))
+
+    def author(self) -> XdmAuthor | None:
+        for classification in self.element.findall(_q("Classification")):
+            slots = _slots(classification)
+            person = (slots.get("authorPerson") or [""])[0]
+            if classification.get("classificationScheme") == AUTHOR and person:
+                rpps, name = parse_author_person(person)
+                specialty = (slots.get("authorSpecialty") or [""])[0]
+                return XdmAuthor(rpps=rpps, name=name, profession_code=parse_profession(specialty))
+        return None
+
+    def document(self) -> XdmDocument | None:
+        unique_id = self.required("uniqueId", self.unique_id)
+        entry_uuid = self.required("id (entryUUID)", self.element.get("id") or None)
+        mime_type = self.required("mimeType", self.element.get("mimeType") or None)
+        patient_ins, patient_oid = self.patient()
+        type_code = self.code("typeCode", TYPE_CODE, required=True)
+        class_code = self.code("classCode", CLASS_CODE, required=True)
+        format_code = self.code("formatCode", FORMAT_CODE, required=False)
+        confidentiality = [code.code for code in self.codes(CONFIDENTIALITY_CODE) if code.code]
+        if not confidentiality:
+            self.problem("confidentialityCode", "is missing")
+        created_at = self.date("creationTime", required=True)
+        service_start = self.date("serviceStartTime", required=False)
+        service_stop = self.date("serviceStopTime", required=False)
+        size = self.required("size", self.slot("size"))
+        if size and not _SIZE.match(size):
+            self.problem("size", f"{size!r} is not a number of bytes")
+        sha1 = self.required("hash", self.slot("hash"))
+        if sha1 and not _SHA1.match(sha1):
+            self.problem("hash", f"{sha1!r} is not a SHA-1 (40 hexadecimal characters)")
+        member = self.member()
+        if not self.ok or type_code is None or class_code is None or created_at is None:
+            return None
+        return XdmDocument(
+            entry_uuid=entry_uuid,
+            unique_id=unique_id,
+            member=member,
+            mime_type=mime_type,
+            title=_name(self.element) or type_code.label,
+            type=type_code,
+            class_code=class_code,
+            confidentiality=confidentiality,
+            format_code=format_code,
+            created_at=created_at,
+            service_start=service_start,
+            service_stop=service_stop,
+            size=int(size),
+            sha1=sha1.lower(),
+            patient_ins=patient_ins,
+            patient_oid=patient_oid,
+            author=self.author(),
+        )
+
+
+def _parse_cx(cx: str, problem: Callable[[str], None]) -> tuple[str, str]:
+    """The matricule and the authority's OID of an HL7 CX like ``ID^^^&OID&ISO``."""
+    parts = cx.split("^")
+    authority = parts[3].split("&") if len(parts) > 3 else []
+    ins, oid = parts[0].strip(), (authority[1].strip() if len(authority) > 1 else "")
+    if not _MATRICULE.match(ins):
+        problem(f"{cx!r} does not hold a 15-character INS matricule")
+    if not oid:
+        problem(f"{cx!r} lacks the OID of its assigning authority (ID^^^&OID&ISO)")
+    return ins, oid
+
+
+def parse_metadata(data: bytes) -> tuple[list[XdmDocument], list[str]]:
+    """The documents of a METADATA.XML, and every problem found (no document is half-read)."""
+    problems: list[str] = []
+    try:
+        root = fromstring(data, forbid_dtd=True)
+    except DefusedXmlException as refused:
+        return [], [f"METADATA.XML is refused: it declares a DTD or entities ({refused})"]
+    except ParseError as error:
+        return [], [f"METADATA.XML is not well-formed XML: {error}"]
+    if root.tag == f"{{{LCM}}}SubmitObjectsRequest":
+        found = root.find(_q("RegistryObjectList"))
+        objects = root if found is None else found
+    elif root.tag == _q("RegistryObjectList"):
+        objects = root
+    else:
+        return [], [f"METADATA.XML holds {root.tag}, not an lcm:SubmitObjectsRequest"]
+    documents: list[XdmDocument] = []
+    patients: defaultdict[tuple[str, str], list[str]] = defaultdict(list)
+    for package in objects.findall(_q("RegistryPackage")):
+        if cx := _external_id(package, SUBMISSION_PATIENT_ID):
+            submission: list[str] = []
+            patients[_parse_cx(cx, submission.append)].append("the submission set")
+            problems.extend(f"the submission set: patientId {message}" for message in submission)
+    entries = objects.findall(_q("ExtrinsicObject"))
+    for index, element in enumerate(entries, start=1):
+        entry = _Entry(element, index, problems)
+        if (object_type := element.get("objectType")) != STABLE_DOCUMENT:
+            entry.problem("objectType", f"{object_type!r} is not a stable document entry")
+        elif (document := entry.document()) is not None:
+            documents.append(document)
+            patients[document.patient_ins, document.patient_oid].append(document.unique_id)
+    if not entries:
+        problems.append("METADATA.XML lists no document (no rim:ExtrinsicObject)")
+    if len(patients) > 1:
+        listed = "; ".join(
+            f"{ins} ({oid}) in {', '.join(of)}" for (ins, oid), of in patients.items()
+        )
+        problems.append(f"patientId: the documents are for more than one patient: {listed}")
+    return documents, problems
