@@ -119,7 +119,7 @@ async def test_filters_by_type_period_and_author(
         (PDF, "application/zip", "contentType", "not an accepted format"),
     ],
 )
-async def test_content_is_recognised_not_taken_on_trust(  # noqa: PLR0913, PLR0917
+async def test_content_is_recognised_not_taken_on_trust(  # noqa: PLR0917
     make: TokenFactory,
     http: httpx.AsyncClient,
     db: Database[dict[str, Any]],
