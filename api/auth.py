@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from api.oauth.tokens import AccessTokenVerifier, InvalidToken
 from resolvers.actors import Actor
+from storage.errors import unavailable_store
 
 REALM = "espace-sante"
 
@@ -54,6 +55,10 @@ class BearerBackend(AuthenticationBackend):
             actor = await self._verifier().verify(token.strip())
         except InvalidToken as error:
             raise AuthenticationError(error.reason) from error
+        except Exception as error:
+            if unavailable_store(error) is None:
+                raise
+            raise VerifierUnavailable(str(unavailable_store(error))) from error
         return AuthCredentials(sorted(actor.scopes)), ActorUser(actor)
 
 
@@ -62,7 +67,26 @@ def actor_of(conn: HTTPConnection) -> Actor | None:
     return user.actor if isinstance(user, ActorUser) else None
 
 
+class VerifierUnavailable(AuthenticationError):
+    """The token could not be checked: the store of revocations did not answer."""
+
+
 def refuse(conn: HTTPConnection, error: AuthenticationError) -> Response:
+    if isinstance(error, VerifierUnavailable):
+        body = orjson.dumps(
+            {
+                "errors": [
+                    {
+                        "message": "A backing service is temporarily unavailable; "
+                        "please retry shortly.",
+                        "extensions": {"code": "SERVICE_UNAVAILABLE"},
+                    }
+                ]
+            }
+        )
+        return Response(
+            body, status_code=503, media_type="application/json", headers={"retry-after": "5"}
+        )
     reason = str(error).replace('"', "'")
     body = orjson.dumps(
         {
