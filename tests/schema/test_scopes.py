@@ -96,6 +96,21 @@ PROFILE_ROWS = [
 ROWS = [
     *PROFILE_ROWS,
     Row(
+        "documents:read",
+        "Patient.documents",
+        "{ me { id patient { id documents { totalCount } } } }",
+        ["me", "patient", "documents"],
+        {"totalCount": 3},
+    ),
+    Row(
+        "documents:read",
+        "Query.document",
+        '{ me { id } document(id: "unknown") { id } }',
+        ["document"],
+        None,
+        granted_codes=("NOT_FOUND",),
+    ),
+    Row(
         "profile.identity:read",
         "Patient.identity",
         "{ me { id kind patient { id identity { birthNames ins { matricule } } } } }",
@@ -198,6 +213,30 @@ MUTATIONS = {
     "Mutation.removeMeasurement": (
         'removeMeasurement(patientId: "x", measurementId: "x") { __typename }'
     ),
+    "Mutation.depositDocument": (
+        'depositDocument(patientId: "x", file: "x", metadata: {typeCode: "x", classCode: "x", '
+        'title: "x", createdAt: "2026-01-01T00:00:00Z"}) { __typename }'
+    ),
+    "Mutation.requestDocumentUpload": (
+        'requestDocumentUpload(patientId: "x", metadata: {typeCode: "x", classCode: "x", '
+        'title: "x", createdAt: "2026-01-01T00:00:00Z"}, contentType: "x", size: 1, sha256: "x") '
+        "{ __typename }"
+    ),
+    "Mutation.confirmDocumentUpload": 'confirmDocumentUpload(documentId: "x") { __typename }',
+    "Mutation.issueDocumentUrl": 'issueDocumentUrl(documentId: "x") { __typename }',
+    "Mutation.hideDocumentFromProfessionals": (
+        'hideDocumentFromProfessionals(documentId: "x", hidden: true) { __typename }'
+    ),
+    "Mutation.hideDocumentFromRepresentatives": (
+        'hideDocumentFromRepresentatives(documentId: "x", hidden: true) { __typename }'
+    ),
+    "Mutation.releaseDocument": 'releaseDocument(documentId: "x") { __typename }',
+    "Mutation.deleteDocument": 'deleteDocument(documentId: "x") { __typename }',
+    "Mutation.withdrawDocument": 'withdrawDocument(documentId: "x", reason: "x") { __typename }',
+    "Mutation.setHiddenDocumentAccess": (
+        'setHiddenDocumentAccess(professionalId: "x", granted: true) { __typename }'
+    ),
+    "Mutation.setDmpMigrationObjection": "setDmpMigrationObjection(objected: true) { __typename }",
     "Mutation.requestProvisioningUpload": "requestProvisioningUpload(format: CSV) { __typename }",
     "Mutation.startProvisioning": 'startProvisioning(batchId: "x") { __typename }',
 }
