@@ -49,20 +49,19 @@ def new_object_key() -> str:
 
 
 async def document_author(stores: Stores, actor: Actor) -> AuthorDoc:
-    base = await author_of(stores, actor)
-    rpps = profession = None
+    """The author as documents record them: a professional with RPPS and profession, read once."""
     if actor.kind is ActorKind.PROFESSIONAL:
         pro = await stores.professionals.get(actor.id)
-        rpps = pro["rpps"] if pro else actor.rpps
-        profession = pro["profession_code"] if pro else actor.profession_code
-    return {
-        "kind": base["kind"],
-        "id": base["id"],
-        "client_id": base["client_id"],
-        "rpps": rpps,
-        "profession_code": profession,
-        "name": base["name"],
-    }
+        return {
+            "kind": actor.kind.value,
+            "id": actor.id,
+            "client_id": actor.client_id,
+            "rpps": pro["rpps"] if pro else actor.rpps,
+            "profession_code": pro["profession_code"] if pro else actor.profession_code,
+            "name": f"{pro['first_name']} {pro['last_name']}" if pro else "professionnel de santé",
+        }
+    base = await author_of(stores, actor)
+    return {**base, "rpps": None, "profession_code": None}
 
 
 @dataclass(frozen=True, slots=True)

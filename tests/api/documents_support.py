@@ -8,11 +8,13 @@ from typing import Any
 
 import httpx
 import orjson
+from starlette.applications import Starlette
 
 from resolvers.actors import ActorKind
 from resolvers.demo import stable_id
 from resolvers.demo_files import pdf
 from resolvers.identity import luhn_check_digit
+from storage.stores import Stores
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS
 from tests.tokens import TokenFactory
 
@@ -169,3 +171,9 @@ async def add_to_care_team(camille: Caller, professional_id: str) -> None:
         {"p": CAMILLE, "e": {"careTeam": {"professionalId": professional_id, "role": "FOLLOWS"}}},
     )
     assert data["addProfileEntry"]["__typename"] == "ProfileEntryChange"
+
+
+def stores_of(app: Starlette) -> Stores:
+    """The stores a running app opened, for tests that act beside GraphQL (run-due, reconcile)."""
+    stores: Stores = app.state.services.running.stores
+    return stores

@@ -24,7 +24,6 @@ from api.app import create_app
 from api.embedded import EmbeddedStack
 from api.settings import Settings
 from resolvers.reconcile import reconcile
-from storage.stores import Stores
 from tests.api.documents_support import (
     CAMILLE,
     DEPOSIT,
@@ -33,6 +32,7 @@ from tests.api.documents_support import (
     metadata,
     professional,
     sha256,
+    stores_of,
 )
 from tests.support import FakeClock, serve_app
 from tests.tokens import seed, token_factory
@@ -74,11 +74,6 @@ async def lefevre(app: Starlette) -> AsyncIterator[Caller]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield await professional(token_factory(app), http)
-
-
-def stores_of(app: Starlette) -> Stores:
-    stores: Stores = app.state.services.running.stores
-    return stores
 
 
 def pending(own_stack: EmbeddedStack) -> list[dict[str, object]]:

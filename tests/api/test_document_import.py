@@ -21,8 +21,7 @@ from resolvers.demo_files import pdf
 from resolvers.document_import import import_archive
 from resolvers.document_rules import DocumentConfig
 from resolvers.xdm import MalformedArchive, read_archive
-from storage.stores import Stores
-from tests.api.documents_support import patient
+from tests.api.documents_support import patient, stores_of
 from tests.api.test_cli_oauth import environment
 from tests.generators.xdm import XdmEntry, build_archive
 from tests.support import FakeClock
@@ -37,11 +36,6 @@ MASKED = pdf("Compte rendu masqué", ["Ancien DMP, masqué."])
 async def make(app: Starlette) -> TokenFactory:
     await seed(app)
     return token_factory(app)
-
-
-def stores_of(app: Starlette) -> Stores:
-    stores: Stores = app.state.services.running.stores
-    return stores
 
 
 def archive(tmp_path: Path, entries: list[XdmEntry], name: str = "dmp.zip") -> Path:

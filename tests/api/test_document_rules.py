@@ -13,7 +13,6 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from resolvers.due import run_due
-from storage.stores import Stores
 from tests.api.documents_support import (
     BENALI,
     BENALI_RPPS,
@@ -22,6 +21,7 @@ from tests.api.documents_support import (
     add_to_care_team,
     patient,
     professional,
+    stores_of,
 )
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
@@ -33,11 +33,6 @@ ONE = "query($id: ID!) { document(id: $id) { id title status version replacedBy 
 async def make(app: Starlette) -> TokenFactory:
     await seed(app)
     return token_factory(app)
-
-
-def stores_of(app: Starlette) -> Stores:
-    stores: Stores = app.state.services.running.stores
-    return stores
 
 
 async def one(caller: Caller, document_id: str) -> dict[str, Any]:

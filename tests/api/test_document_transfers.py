@@ -14,7 +14,6 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from resolvers.reconcile import reconcile
-from storage.stores import Stores
 from tests.api.documents_support import (
     CAMILLE,
     MOREAU_RPPS,
@@ -24,6 +23,7 @@ from tests.api.documents_support import (
     patient,
     professional,
     sha256,
+    stores_of,
 )
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
@@ -55,11 +55,6 @@ mutation($id: ID!) { issueDocumentUrl(documentId: $id) {
 async def make(app: Starlette) -> TokenFactory:
     await seed(app)
     return token_factory(app)
-
-
-def stores_of(app: Starlette) -> Stores:
-    stores: Stores = app.state.services.running.stores
-    return stores
 
 
 async def request(caller: Caller, data: bytes, **overrides: Any) -> dict[str, Any]:
