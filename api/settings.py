@@ -210,6 +210,35 @@ class Settings(BaseSettings):
             public_base_url=self.public_base_url,
         )
 
+    def child_environment(self) -> dict[str, str]:
+        """Environment variables that make another process use these very stores and keys
+        (``STACK=external``): for a CLI command or a second server beside this one."""
+        required = {
+            "MONGODB_URI": self.mongodb_uri,
+            "S3_SECRET_KEY": self.s3_secret_key,
+            "OAUTH_KEYS_SECRET": self.oauth_keys_secret,
+            "SESSION_SECRET": self.session_secret,
+        }
+        missing = [name for name, value in required.items() if value is None]
+        if missing or self.s3_endpoint is None:
+            raise ValueError(f"settings not resolved yet: {', '.join(missing) or 'S3_ENDPOINT'}")
+        secrets = {name: v.get_secret_value() for name, v in required.items() if v is not None}
+        return {
+            "STACK": "external",
+            "MONGODB_DATABASE": self.mongodb_database,
+            "S3_ENDPOINT": str(self.s3_endpoint),
+            "S3_ACCESS_KEY": str(self.s3_access_key),
+            "S3_BUCKET": self.s3_bucket,
+            "S3_SSE": self.s3_sse,
+            "S3_SECURE": str(self.s3_secure).lower(),
+            "PUBLIC_BASE_URL": self.public_base_url,
+            "SMTP_PORT": str(self.smtp_port),
+            "SMTP_TLS": self.smtp_tls,
+            **({"SMTP_HOST": self.smtp_host} if self.smtp_host else {}),
+            **secrets,
+            **({"S3_SSE_C_KEY": self.s3_sse_c_key.get_secret_value()} if self.s3_sse_c_key else {}),
+        }
+
     @property
     def audience(self) -> str:
         """The ``aud`` of access tokens for this API: its GraphQL endpoint."""

@@ -1,32 +1,43 @@
 """``make bench``: every benchmark against the embedded stack (or the configured stores).
 
-Prints the report and writes it to ``docs/performance.md``.
+``python -m bench NAME…`` runs only those (``objects``, ``api_transfer``, ``provisioning``).
+Prints the report and writes the sections it ran into ``docs/performance.md``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from pathlib import Path
 
 from api.embedded import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
-from bench import objects, provisioning
-from bench.harness import Benchmark, Section, render, write_report
+from bench import api_transfer, objects, provisioning
+from bench.harness import Benchmark, Section, write_report
 
-BENCHMARKS: list[Benchmark] = [objects.run, provisioning.run]
+BENCHMARKS: dict[str, Benchmark] = {
+    "objects": objects.run,
+    "api_transfer": api_transfer.run,
+    "provisioning": provisioning.run,
+}
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 
 
 def main() -> None:
+    chosen = sys.argv[1:] or list(BENCHMARKS)
+    unknown = sorted(set(chosen) - set(BENCHMARKS))
+    if unknown:
+        sys.exit(f"unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
     configure_logging("WARNING", "console")
     with tempfile.TemporaryDirectory(prefix="espace-sante-bench-") as data:
         base = Settings(data_dir=Path(data), s3_bucket="espace-sante-bench")
         with EmbeddedStack(base) as settings:
-            sections: list[Section] = [asyncio.run(bench(settings)) for bench in BENCHMARKS]
-    write_report(sections, REPORT)
-    print(render(sections))
+            sections: dict[str, Section] = {
+                name: asyncio.run(BENCHMARKS[name](settings)) for name in chosen
+            }
+    print(write_report(sections, list(BENCHMARKS), REPORT))
 
 
 if __name__ == "__main__":

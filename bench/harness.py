@@ -60,43 +60,61 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def machine() -> list[str]:
-    return [
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        f"- Machine: {platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
-        f"{platform.release()}",
-        f"- Python {sys.version.split()[0]}; "
-        + ", ".join(f"{p} {version(p)}" for p in ("strawberry-graphql", "pymongo", "minio")),
-    ]
+def machine() -> str:
+    return (
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"{platform.system()} {platform.release()}; Python {sys.version.split()[0]}, "
+        + ", ".join(f"{p} {version(p)}" for p in ("strawberry-graphql", "pymongo", "minio"))
+    )
 
 
-def render(sections: list[Section]) -> str:
+HEADER = [
+    "# Performance",
+    "",
+    "Written by `make bench` (or `python -m bench NAME…` for some of them, which leaves the other "
+    "sections as they were); every figure is a ratio against a baseline measured in the same "
+    "run, with the absolute numbers beside it.",
+]
+MARK = "<!-- bench: {} -->"
+
+
+def render_section(name: str, section: Section, measured: str) -> str:
     lines = [
-        "# Performance",
+        f"## {section.title}",
         "",
-        "Written by `make bench`; every figure is a ratio against a "
-        "baseline measured in the same run, with the absolute numbers beside it.",
+        MARK.format(name),
+        f"Command: `{section.command}` · measured {measured}",
         "",
+        "| Measure | Ours | Baseline | Ratio | Goal |",
+        "|---|---|---|---|---|",
     ]
-    lines += machine()
-    for section in sections:
-        lines += [
-            "",
-            f"## {section.title}",
-            "",
-            f"Command: `{section.command}`",
-            "",
-            "| Measure | Ours | Baseline | Ratio | Goal |",
-            "|---|---|---|---|---|",
-        ]
-        for f in section.figures:
-            lines.append(
-                f"| {f.name} | {f.ours:.1f} {f.unit} | {f.baseline:.1f} {f.unit} | "
-                f"{f.ratio:.2f}× | {f.goal} |"
-            )
-        lines += ["", *section.notes] if section.notes else []
-    return "\n".join(lines) + "\n"
+    for f in section.figures:
+        lines.append(
+            f"| {f.name} | {f.ours:.1f} {f.unit} | {f.baseline:.1f} {f.unit} | "
+            f"{f.ratio:.2f}× | {f.goal} |"
+        )
+    lines += ["", *section.notes] if section.notes else []
+    return "\n".join(lines)
 
 
-def write_report(sections: list[Section], path: Path) -> None:
-    path.write_text(render(sections), encoding="utf-8")
+def _kept(report: str, order: list[str]) -> dict[str, str]:
+    """The sections of an earlier report, by benchmark name (unmarked ones are dropped)."""
+    kept: dict[str, str] = {}
+    for chunk in report.split("\n## ")[1:]:
+        for name in order:
+            if MARK.format(name) in chunk:
+                kept[name] = "## " + chunk.strip()
+    return kept
+
+
+def write_report(sections: dict[str, Section], order: list[str], path: Path) -> str:
+    """Writes the new sections into the report at ``path``, keeping the others; returns it."""
+    earlier = path.read_text(encoding="utf-8") if path.exists() else ""
+    measured = machine()
+    rendered = _kept(earlier, order) | {
+        name: render_section(name, section, measured) for name, section in sections.items()
+    }
+    body = [rendered[name] for name in order if name in rendered]
+    report = "\n\n".join(["\n".join(HEADER), *body]) + "\n"
+    path.write_text(report, encoding="utf-8")
+    return report

@@ -135,12 +135,15 @@ async def download_url(
     return DownloadUrl(url=url, expires_at=now + config.url_ttl)
 
 
+DOWNLOAD_CHUNK = 1024 * 1024  # fewer, larger hops from the S3 thread to the response
+
+
 async def open_content(
     stores: Stores, clock: Clock, actor: Actor, document_id: str
 ) -> tuple[DocumentDoc, AsyncIterator[bytes]]:
     """The bytes of a document the actor may see, streamed; the download is traced."""
     doc = await get_document(stores, clock, actor, document_id)
-    chunks = await stores.objects.open(doc["object_key"])
+    chunks = await stores.objects.open(doc["object_key"], chunk_size=DOWNLOAD_CHUNK)
     await record_access(
         stores, clock, doc, "document.downloaded", await document_author(stores, actor)
     )

@@ -2,16 +2,15 @@
 
 The SDK is blocking, so every call runs in a worker thread (bounded by a limiter of its own so a
 burst of transfers cannot starve the rest of the service of threads). Transfers stream: uploads
-read an async iterator chunk by chunk from the worker thread, downloads hand chunks back one at a
-time, and neither ever holds a whole object in memory. The SHA-256 and the size are computed
-while the bytes go through.
+read an async iterator, prefetched a few blocks ahead, from the worker thread
+(``storage.object_streams``); downloads hand chunks back one at a time; neither ever holds a
+whole object in memory. The SHA-256 and the size are computed while the bytes go through.
 
 Every object is written with server-side encryption (SSE-S3 by default, SSE-C when configured).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +26,8 @@ from minio.error import S3Error, ServerError
 from minio.sse import Sse, SseCustomerKey, SseS3
 from minio.sseconfig import Rule, SSEConfig
 
-from storage.errors import ObjectNotFound, ObjectTooLarge, StoreUnavailable
+from storage.errors import ObjectNotFound, StoreUnavailable
+from storage.object_streams import ChunkReader, Prefetch
 
 T = TypeVar("T")
 PART_SIZE = 5 * 1024 * 1024  # S3's smallest part: the SDK holds about two parts at once
@@ -70,55 +70,6 @@ class ObjectInfo:
     size: int
     content_type: str
     etag: str
-
-
-class _AsyncChunkReader:
-    """A file-like ``read(n)`` over an async iterator, for use from an anyio worker thread.
-
-    ``read`` returns what the current chunk has left (at most ``n`` bytes) rather than filling
-    ``n``: the SDK loops until it has a part, and no second copy of the part is ever built here.
-    """
-
-    def __init__(self, chunks: AsyncIterable[bytes], max_size: int | None) -> None:
-        self._chunks = aiter(chunks)
-        self._pending = b""
-        self._exhausted = False
-        self._max_size = max_size
-        self.size = 0
-        self.digest = hashlib.sha256()
-
-    async def _next_chunk(self) -> bytes | None:
-        try:
-            return await anext(self._chunks)
-        except StopAsyncIteration:
-            return None
-
-    def _fill(self) -> None:
-        while not self._pending and not self._exhausted:
-            chunk = anyio.from_thread.run(self._next_chunk)
-            if chunk is None:
-                self._exhausted = True
-                return
-            self.size += len(chunk)
-            if self._max_size is not None and self.size > self._max_size:
-                raise ObjectTooLarge(self._max_size)
-            self.digest.update(chunk)
-            self._pending = chunk
-
-    def read(self, n: int = -1) -> bytes:
-        if n < 0:
-            parts = []
-            while not self._exhausted or self._pending:
-                self._fill()
-                parts.append(self._pending)
-                self._pending = b""
-            return b"".join(parts)
-        self._fill()
-        if n >= len(self._pending):
-            out, self._pending = self._pending, b""
-        else:
-            out, self._pending = self._pending[:n], self._pending[n:]
-        return out
 
 
 class ObjectStore:
@@ -213,7 +164,8 @@ class ObjectStore:
 
         Raises ``ObjectTooLarge`` past ``max_size`` (the partial upload is aborted).
         """
-        reader = _AsyncChunkReader(chunks, max_size)
+        source = Prefetch(chunks)
+        reader = ChunkReader(source, max_size)
 
         def upload() -> str:
             result = self._client.put_object(
@@ -228,7 +180,10 @@ class ObjectStore:
             )
             return str(result.etag)
 
-        etag = await self._run(upload)
+        try:
+            etag = await self._run(upload)
+        finally:
+            await source.close()
         return StoredObject(key=key, size=reader.size, sha256=reader.digest.hexdigest(), etag=etag)
 
     async def put_bytes(self, key: str, data: bytes, *, content_type: str) -> StoredObject:

@@ -17,23 +17,7 @@ from tests.tokens import seed
 
 
 def environment(settings: Settings) -> dict[str, str]:
-    assert settings.mongodb_uri is not None
-    assert settings.s3_secret_key is not None
-    assert settings.oauth_keys_secret is not None
-    assert settings.session_secret is not None
-    return {
-        "STACK": "external",
-        "MONGODB_URI": settings.mongodb_uri.get_secret_value(),
-        "MONGODB_DATABASE": settings.mongodb_database,
-        "S3_ENDPOINT": str(settings.s3_endpoint),
-        "S3_ACCESS_KEY": str(settings.s3_access_key),
-        "S3_SECRET_KEY": settings.s3_secret_key.get_secret_value(),
-        "S3_BUCKET": settings.s3_bucket,
-        "OAUTH_KEYS_SECRET": settings.oauth_keys_secret.get_secret_value(),
-        "SESSION_SECRET": settings.session_secret.get_secret_value(),
-        "PUBLIC_BASE_URL": settings.public_base_url,
-        "LOG_LEVEL": "WARNING",
-    }
+    return {**settings.child_environment(), "LOG_LEVEL": "WARNING"}
 
 
 @pytest.fixture
