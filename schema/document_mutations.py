@@ -17,10 +17,11 @@ from strawberry.file_uploads import Upload
 
 from resolvers import document_import, document_lifecycle, document_reads, documents
 from resolvers.document_rules import MetadataInput
-from resolvers.errors import DomainError, InvalidInput
+from resolvers.errors import InvalidInput
 from schema.context import Info
 from schema.documents import Document
 from schema.permissions import scoped
+from schema.refusals import refused_as
 from schema.spaces import actor
 
 T = TypeVar("T")
@@ -121,10 +122,7 @@ HiddenDocumentAccessResult: TypeAlias = Annotated[
 
 
 async def _refused_as_error(work: Awaitable[T]) -> T | DocumentError:
-    try:
-        return await work
-    except DomainError as error:
-        return DocumentError(code=error.code, message=error.message, field=error.field)
+    return await refused_as(DocumentError, work)
 
 
 async def _changed(work: Awaitable[Any]) -> DocumentChange | DocumentError:

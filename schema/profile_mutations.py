@@ -11,7 +11,6 @@ from typing import Annotated, Any, TypeAlias, TypeVar
 import strawberry
 
 from resolvers import measurements, profile
-from resolvers.errors import DomainError
 from schema.context import Info
 from schema.permissions import scoped
 from schema.profile import (
@@ -23,6 +22,7 @@ from schema.profile import (
     ProfileEntry,
     entry_node,
 )
+from schema.refusals import refused_as
 from schema.spaces import actor
 from storage.profile import Section
 
@@ -159,10 +159,7 @@ RemovalResult: TypeAlias = Annotated[Removed | ProfileError, strawberry.union("R
 
 
 async def refused_as_error(work: Awaitable[T]) -> T | ProfileError:
-    try:
-        return await work
-    except DomainError as error:
-        return ProfileError(code=error.code, message=error.message, field=error.field)
+    return await refused_as(ProfileError, work)
 
 
 @strawberry.input

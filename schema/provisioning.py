@@ -9,11 +9,12 @@ from typing import Annotated, TypeAlias
 import strawberry
 
 from resolvers import provisioning
-from resolvers.errors import DomainError, NotFound
+from resolvers.errors import NotFound
 from resolvers.pagination import decode_cursor, page_size
 from schema.context import Info
 from schema.pagination import Connection, connection
 from schema.permissions import scoped
+from schema.refusals import refused_as
 from schema.spaces import actor
 from storage.provisioning import BatchDoc
 
@@ -182,11 +183,12 @@ class ProvisioningMutations:
     async def start_provisioning(
         self, info: Info, batch_id: strawberry.ID
     ) -> ProvisioningResult | None:
-        try:
+
+        async def start() -> ProvisioningBatch:
             await _own_batch(info, batch_id)
             batch = await provisioning.mark_uploaded(
                 info.context.stores, batch_id, actor(info).client_id
             )
-        except DomainError as error:
-            return ProvisioningError(code=error.code, message=error.message, field=error.field)
-        return ProvisioningBatch.from_doc(batch)
+            return ProvisioningBatch.from_doc(batch)
+
+        return await refused_as(ProvisioningError, start())

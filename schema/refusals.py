@@ -1,0 +1,21 @@
+"""Expected refusals as GraphQL results: a use case's :class:`DomainError` becomes the mutation's
+own error type (``DocumentError``, ``ProfileError``…) with its code, message and field, so that
+clients handle refusals as data and keep GraphQL errors for outages and bugs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from resolvers.errors import DomainError
+
+T = TypeVar("T")
+E = TypeVar("E")
+
+
+async def refused_as(error_type: Callable[..., E], work: Awaitable[T]) -> T | E:
+    """``work``'s result, or ``error_type(code=…, message=…, field=…)`` if it was refused."""
+    try:
+        return await work
+    except DomainError as error:
+        return error_type(code=error.code, message=error.message, field=error.field)
