@@ -99,7 +99,11 @@ class DocumentRoutes:
         actor = _actor(request, "documents:read")
         running, clock = self.services.running, self.services.clock
         doc, chunks = await document_reads.open_content(
-            running.stores, clock, actor, request.path_params["document_id"]
+            running.stores,
+            clock,
+            self.services.documents,
+            actor,
+            request.path_params["document_id"],
         )
         digest = base64.b64encode(bytes.fromhex(doc["sha256"])).decode()
         name = _filename(doc["title"], doc["format"])

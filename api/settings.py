@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from resolvers.access_matrix import AccessMatrixError, load_matrix
 from resolvers.document_rules import DocumentConfig
 
 StackMode = Literal["embedded", "external"]
@@ -147,6 +148,14 @@ class Settings(BaseSettings):
     document_purge_delay_days: int = Field(
         30, ge=0, description="Days a deleted document stays archived before its bytes are purged."
     )
+    access_matrix_path: Path | None = Field(
+        None,
+        description="TOML file replacing the default access matrix (profession × document type; "
+        "see docs/access-matrix.md). Checked at start-up.",
+    )
+    emergency_access_hours: int = Field(
+        4, ge=1, le=72, description="How long an emergency (break-glass) access lasts, in hours."
+    )
     graphql_max_depth: int = Field(12, ge=1, description="Deepest selection allowed.")
     graphql_max_aliases: int = Field(30, ge=1, description="Most aliases in one document.")
     graphql_max_tokens: int = Field(5000, ge=10, description="Most tokens in one document.")
@@ -167,6 +176,16 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("access_matrix_path")
+    @classmethod
+    def _check_matrix(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                load_matrix(value)
+            except AccessMatrixError as exc:
+                raise ValueError(str(exc)) from exc
+        return value
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Settings:
@@ -207,6 +226,8 @@ class Settings(BaseSettings):
             url_ttl=timedelta(seconds=self.document_url_ttl_seconds),
             upload_ttl=timedelta(seconds=self.document_upload_ttl_seconds),
             purge_delay=timedelta(days=self.document_purge_delay_days),
+            matrix=load_matrix(self.access_matrix_path),
+            emergency_duration=timedelta(hours=self.emergency_access_hours),
             public_base_url=self.public_base_url,
         )
 

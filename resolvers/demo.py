@@ -263,6 +263,7 @@ async def seed_demo(stores: Stores, clock: Clock) -> SeedReport:
             "profession_code": pro.profession_code,
             "specialty_code": pro.specialty_code,
             "practice": {"name": pro.practice[0], "city": pro.practice[1]},
+            "email": f"{pro.name}@mssante.example",  # demo secure-messaging address
             "created_at": now,
             "updated_at": now,
         }

@@ -17,9 +17,9 @@ from typing import Any
 
 from resolvers.actors import Actor, ActorKind
 from resolvers.clock import Clock
-from resolvers.document_reads import get_document
 from resolvers.document_rules import DocumentConfig, check_reason
 from resolvers.errors import Forbidden, InvalidInput, NotFound
+from resolvers.guard import open_document
 from resolvers.profile import writable_patient
 from resolvers.spaces import notice
 from storage.documents import DocumentDoc
@@ -29,11 +29,20 @@ TELL_PATIENT_AFTER = timedelta(days=14)
 MAX_PER_RUN = 10_000
 
 
-async def _current(stores: Stores, clock: Clock, actor: Actor, document_id: str) -> DocumentDoc:
-    doc = await get_document(stores, clock, actor, document_id)
+async def _current(  # noqa: PLR0917 - internal
+    stores: Stores,
+    clock: Clock,
+    config: DocumentConfig,
+    actor: Actor,
+    document_id: str,
+    action: str,
+) -> DocumentDoc:
+    """The current version of a document the actor reads, in an open space; traced."""
+    doc, _ = await open_document(
+        stores, clock, config.matrix, actor, document_id, action, write=True
+    )
     if doc["status"] != "available":
         raise InvalidInput("This version was replaced: change the current one.", field="documentId")
-    await writable_patient(stores, clock, actor, doc["patient_id"])
     return doc
 
 
@@ -57,26 +66,32 @@ async def _set(
 
 
 async def set_hidden_from_professionals(
-    stores: Stores, clock: Clock, actor: Actor, document_id: str, hidden: bool
-) -> DocumentDoc:
-    doc = await _current(stores, clock, actor, document_id)
+    stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str, *,
+    hidden: bool,
+) -> DocumentDoc:  # fmt: skip
+    doc = await _current(stores, clock, config, actor, document_id, "document.masking_changed")
     if actor.kind is not ActorKind.PATIENT:  # the holder or their legal representative
         raise Forbidden("Only the patient hides a document from professionals.")
     return await _set(stores, clock, doc, {"hidden_from_professionals": hidden})
 
 
 async def set_hidden_from_representatives(
-    stores: Stores, clock: Clock, actor: Actor, document_id: str, hidden: bool
-) -> DocumentDoc:
-    doc = await _current(stores, clock, actor, document_id)
+    stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str, *,
+    hidden: bool,
+) -> DocumentDoc:  # fmt: skip
+    doc = await _current(
+        stores, clock, config, actor, document_id, "document.representatives_visibility_changed"
+    )
     if not (_is_holder(actor, doc) or _is_author(actor, doc)):
         raise Forbidden("Only the patient or the author hides a document from representatives.")
     return await _set(stores, clock, doc, {"hidden_from_representatives": hidden})
 
 
-async def release(stores: Stores, clock: Clock, actor: Actor, document_id: str) -> DocumentDoc:
+async def release(
+    stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str
+) -> DocumentDoc:
     """The announcement consultation took place: the patient sees the document from now on."""
-    doc = await _current(stores, clock, actor, document_id)
+    doc = await _current(stores, clock, config, actor, document_id, "document.released")
     if not _is_author(actor, doc):
         raise Forbidden("Only the professional who deposited it releases a document.")
     if not doc["hidden_from_patient"]:
@@ -88,7 +103,7 @@ async def delete(
     stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str
 ) -> DocumentDoc:
     """The holder deletes a document and its earlier versions: archived now, purged later."""
-    doc = await _current(stores, clock, actor, document_id)
+    doc = await _current(stores, clock, config, actor, document_id, "document.deleted")
     if not _is_holder(actor, doc):
         raise Forbidden("Only the holder of the space deletes a document.")
     now = clock.now()
@@ -109,9 +124,10 @@ async def delete(
 
 
 async def withdraw(
-    stores: Stores, clock: Clock, actor: Actor, document_id: str, reason: str
-) -> DocumentDoc:
-    doc = await _current(stores, clock, actor, document_id)
+    stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str, *,
+    reason: str,
+) -> DocumentDoc:  # fmt: skip
+    doc = await _current(stores, clock, config, actor, document_id, "document.withdrawn")
     if not _is_author(actor, doc):
         raise Forbidden("Only the author withdraws a document.")
     now = clock.now()
@@ -129,13 +145,15 @@ async def set_hidden_access(
     """The holder lets a professional see documents hidden from professionals, or stops it."""
     if actor.kind is not ActorKind.PATIENT:
         raise Forbidden("Only the holder grants the right to see hidden documents.")
-    await writable_patient(stores, clock, actor, actor.id)
+    await writable_patient(
+        stores, clock, actor, actor.id, "authorisations.changed",
+        target=("professional", professional_id),
+    )  # fmt: skip
     if await stores.professionals.get(professional_id) is None:
         raise NotFound("No professional with this id in the directory.", field="professionalId")
-    if granted:
-        await stores.hidden_document_grants.grant(actor.id, professional_id, clock.now())
-    else:
-        await stores.hidden_document_grants.revoke(actor.id, professional_id)
+    await stores.authorisations.choose(
+        actor.id, professional_id, {"sees_hidden": granted}, clock.now()
+    )
     return granted
 
 

@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from resolvers.access import document_filter, standing_of
 from resolvers.actors import Actor
-from resolvers.audit import record_access
 from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig, viewer_of, visible
-from resolvers.documents import document_author
-from resolvers.errors import InvalidInput, NotFound
+from resolvers.document_rules import DocumentConfig
+from resolvers.errors import InvalidInput
+from resolvers.guard import open_document, open_patient
 from resolvers.pagination import decode_cursor, page_size
-from resolvers.profile import readable_patient
 from storage.documents import DocumentDoc
 from storage.repository import Page
 from storage.stores import Stores
@@ -49,20 +48,28 @@ class DocumentFilter:
 
 
 async def _visible_query(
-    stores: Stores, clock: Clock, actor: Actor, patient_id: str
+    stores: Stores,
+    clock: Clock,
+    config: DocumentConfig,
+    actor: Actor,
+    patient_id: str,
+    *,
+    action: str,
 ) -> dict[str, Any]:
-    patient = await readable_patient(stores, clock, actor, patient_id)
-    viewer = await viewer_of(stores, clock, actor, patient)
-    return {"patient_id": patient_id, **_and(visible(viewer, actor))}
+    _, standing = await open_patient(
+        stores, clock, actor, patient_id, action, target=("documents", patient_id)
+    )
+    return {"patient_id": patient_id, **_and(document_filter(standing, actor, config.matrix))}
 
 
 def _and(part: dict[str, Any]) -> dict[str, Any]:
     return {"$and": [part]} if "$or" in part else part
 
 
-async def list_documents(
+async def list_documents(  # noqa: PLR0917 - a connection's arguments
     stores: Stores,
     clock: Clock,
+    config: DocumentConfig,
     actor: Actor,
     patient_id: str,
     filters: DocumentFilter,
@@ -73,7 +80,10 @@ async def list_documents(
     """Current documents newest first (by the act's date), and how to count them all."""
     size = page_size(first)
     keyset = decode_cursor(after)
-    query = {**await _visible_query(stores, clock, actor, patient_id), "status": "available"}
+    query = await _visible_query(
+        stores, clock, config, actor, patient_id, action="documents.listed"
+    )
+    query["status"] = "available"
     query.update(filters.query())
     page = await stores.documents.find_page(query, sort_key=SORT_KEY, first=size, after=keyset)
 
@@ -83,29 +93,30 @@ async def list_documents(
     return page, count
 
 
-async def get_document(stores: Stores, clock: Clock, actor: Actor, document_id: str) -> DocumentDoc:
+async def get_document(
+    stores: Stores,
+    clock: Clock,
+    config: DocumentConfig,
+    actor: Actor,
+    document_id: str,
+    *,
+    action: str = "document.read",
+) -> DocumentDoc:
     """A document the actor may see, current or replaced; the same error whether it is hidden
-    or does not exist."""
-    missing = NotFound("No document with this id is visible to you.", field="documentId")
-    record = await stores.documents.collection.find_one({"_id": document_id}, {"patient_id": 1})
-    if record is None:
-        raise missing
-    try:
-        query = await _visible_query(stores, clock, actor, record["patient_id"])
-    except NotFound:
-        raise missing from None
-    query.update({"_id": document_id, "status": {"$in": ["available", "replaced"]}})
-    found = await stores.documents.collection.find_one(query)
-    if found is None:
-        raise missing
-    return found
+    or does not exist. Traced as ``action``."""
+    doc, _ = await open_document(stores, clock, config.matrix, actor, document_id, action)
+    return doc
 
 
 async def versions(
-    stores: Stores, clock: Clock, actor: Actor, doc: DocumentDoc
+    stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, doc: DocumentDoc
 ) -> list[DocumentDoc]:
-    """Every version of ``doc`` the actor may see, newest first."""
-    query = await _visible_query(stores, clock, actor, doc["patient_id"])
+    """Every version of ``doc`` the actor may see, newest first (part of reading ``doc``)."""
+    patient = await stores.patients.get(doc["patient_id"])
+    if patient is None:
+        return []
+    standing = await standing_of(stores, clock, actor, patient)
+    query = _and(document_filter(standing, actor, config.matrix))
     query["status"] = {"$in": ["available", "replaced"]}
     return await stores.documents.versions(doc["set_id"], query)
 
@@ -123,15 +134,14 @@ async def download_url(
 
     With SSE-C the object store cannot serve a presigned URL: the URL is the API's own route.
     """
-    doc = await get_document(stores, clock, actor, document_id)
+    doc = await get_document(
+        stores, clock, config, actor, document_id, action="document.url_issued"
+    )
     now = clock.now()
     if stores.objects.config.sse == "c":
         url = f"{config.public_base_url}/documents/{doc['_id']}/content"
     else:
         url = await stores.objects.presigned_get_url(doc["object_key"], config.url_ttl)
-    await record_access(
-        stores, clock, doc, "document.url_issued", await document_author(stores, actor)
-    )
     return DownloadUrl(url=url, expires_at=now + config.url_ttl)
 
 
@@ -139,12 +149,10 @@ DOWNLOAD_CHUNK = 1024 * 1024  # fewer, larger hops from the S3 thread to the res
 
 
 async def open_content(
-    stores: Stores, clock: Clock, actor: Actor, document_id: str
+    stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str
 ) -> tuple[DocumentDoc, AsyncIterator[bytes]]:
     """The bytes of a document the actor may see, streamed; the download is traced."""
-    doc = await get_document(stores, clock, actor, document_id)
-    chunks = await stores.objects.open(doc["object_key"], chunk_size=DOWNLOAD_CHUNK)
-    await record_access(
-        stores, clock, doc, "document.downloaded", await document_author(stores, actor)
+    doc = await get_document(
+        stores, clock, config, actor, document_id, action="document.downloaded"
     )
-    return doc, chunks
+    return doc, await stores.objects.open(doc["object_key"], chunk_size=DOWNLOAD_CHUNK)

@@ -1,32 +1,18 @@
-"""Which documents an actor sees, as a MongoDB filter, and the metadata a deposit must carry.
+"""The operator's document settings and the metadata a deposit must carry.
 
-Visibility (R1111-49, R1111-53, JDV_J58) is one filter added to every query on documents, so
-lists, counts and totals never reveal a hidden document:
-
-- the holder (and an app they paired) sees everything not held back from the patient
-  (INVISIBLE_PATIENT);
-- a legal representative, in addition, nothing hidden from representatives
-  (INVISIBLE_REPRESENTANTS_LEGAUX);
-- a professional allowed to see the patient, nothing the holder hid from professionals
-  (MASQUE_PS) — except what they wrote themselves;
-- the primary physician, and professionals the holder granted that right, see everything.
-"""
+Who reads which document is the access policy's (``resolvers.access``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import Any
 
-from resolvers.access import represents
+from resolvers.access_matrix import AccessMatrix, load_matrix
 from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
 from resolvers.errors import InvalidInput
 from resolvers.terminology import CodeList, terminology
 from storage.documents import CodedDoc
-from storage.patients import PatientDoc
-from storage.stores import Stores
 
 MIB = 1024 * 1024
 MAX_TITLE = 255
@@ -37,7 +23,7 @@ HL7_LEVELS = ("N", "R", "V")
 
 @dataclass(frozen=True, slots=True)
 class DocumentConfig:
-    """The operator's settings for documents (see ``api.settings``)."""
+    """The operator's settings for documents and the access to them (see ``api.settings``)."""
 
     max_bytes: int = 512 * MIB
     multipart_max_bytes: int = 32 * MIB
@@ -45,41 +31,9 @@ class DocumentConfig:
     upload_ttl: timedelta = timedelta(hours=1)
     purge_delay: timedelta = timedelta(days=30)
     public_base_url: str = "http://127.0.0.1:8000"
-
-
-class Viewer(Enum):
-    HOLDER = "holder"
-    REPRESENTATIVE = "representative"
-    PROFESSIONAL = "professional"
-    PROFESSIONAL_SEES_HIDDEN = "professional-sees-hidden"
-
-
-async def viewer_of(stores: Stores, clock: Clock, actor: Actor, patient: PatientDoc) -> Viewer:
-    """How ``actor`` sees ``patient``'s documents (access to the patient already granted)."""
-    if actor.kind is ActorKind.PROFESSIONAL:
-        if await stores.profile_entries.is_primary_physician(
-            patient["_id"], actor.id
-        ) or await stores.hidden_document_grants.granted(patient["_id"], actor.id):
-            return Viewer.PROFESSIONAL_SEES_HIDDEN
-        return Viewer.PROFESSIONAL
-    if (
-        actor.kind is ActorKind.PATIENT
-        and actor.id != patient["_id"]
-        and await represents(stores, actor.id, patient, clock.now().date())
-    ):
-        return Viewer.REPRESENTATIVE
-    return Viewer.HOLDER
-
-
-def visible(viewer: Viewer, actor: Actor) -> dict[str, Any]:
-    """The part of a query that keeps only what ``viewer`` may see."""
-    if viewer is Viewer.HOLDER:
-        return {"hidden_from_patient": False}
-    if viewer is Viewer.REPRESENTATIVE:
-        return {"hidden_from_patient": False, "hidden_from_representatives": False}
-    if viewer is Viewer.PROFESSIONAL:
-        return {"$or": [{"hidden_from_professionals": False}, {"author.id": actor.id}]}
-    return {}
+    # profession × document type → may read (ACCESS_MATRIX_PATH)
+    matrix: AccessMatrix = dataclass_field(default_factory=load_matrix)
+    emergency_duration: timedelta = timedelta(hours=4)
 
 
 def coded(code_list: CodeList, code: str, field: str) -> CodedDoc:

@@ -27,12 +27,12 @@ from typing import Any
 import anyio
 
 from resolvers.actors import Actor, ActorKind
-from resolvers.audit import record_access
+from resolvers.audit import author_of, trace
 from resolvers.clock import Clock
 from resolvers.document_rules import DocumentConfig, Metadata, MetadataInput, check_metadata
 from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolvers.formats import HEAD_SIZE, check_format, declared_format
-from resolvers.profile import author_of, writable_patient
+from resolvers.profile import writable_patient
 from storage.documents import AuthorDoc, DocumentDoc
 from storage.errors import ObjectTooLarge
 from storage.ids import new_id
@@ -206,7 +206,10 @@ async def finish(
     )
     if done is None:  # abandoned by reconcile in between: it finished the replacement itself
         raise Conflict("This upload was abandoned or confirmed already.", field="documentId")
-    await record_access(stores, clock, done, "document.deposited", done["author"])
+    await trace(
+        stores, clock, done["author"], patient_id=done["patient_id"],
+        action="document.deposited", target=("document", done["_id"]),
+    )  # fmt: skip
     return done
 
 
@@ -237,7 +240,9 @@ async def deposit(
     replaces: str | None = None,
 ) -> DocumentDoc:
     """Deposit a document whose bytes come with the request (the multipart upload)."""
-    await writable_patient(stores, clock, actor, patient_id)
+    await writable_patient(
+        stores, clock, actor, patient_id, "document.deposited", trace_allowed=False
+    )
     checked = check_metadata(metadata, actor, clock.now())
     declared = declared_format(content_type)
     record = await _pending(
@@ -274,7 +279,7 @@ async def request_upload(
     replaces: str | None = None,
 ) -> RequestedUpload:
     """Step one of a large deposit: a pending record and where to PUT the bytes."""
-    await writable_patient(stores, clock, actor, patient_id)
+    await writable_patient(stores, clock, actor, patient_id, "document.upload_requested")
     checked = check_metadata(metadata, actor, clock.now())
     declared = declared_format(content_type)
     if not 1 <= size <= config.max_bytes:
@@ -351,7 +356,10 @@ async def confirm_upload(
 ) -> DocumentDoc:
     """Step two: check what was PUT to S3 (size, SHA-256, format); refused bytes are removed."""
     record = await requested(stores, clock, actor, document_id)
-    await writable_patient(stores, clock, actor, record["patient_id"])
+    await writable_patient(
+        stores, clock, actor, record["patient_id"], "document.deposited",
+        target=("document", document_id), trace_allowed=False,
+    )  # fmt: skip
     try:
         measured = await _measure_stored(stores, record)
         check_expected(record, measured)
@@ -367,7 +375,10 @@ async def receive_upload(
 ) -> DocumentDoc:
     """The API's upload route, for clients that cannot reach S3: stream, check, confirm."""
     record = await requested(stores, clock, actor, document_id)
-    await writable_patient(stores, clock, actor, record["patient_id"])
+    await writable_patient(
+        stores, clock, actor, record["patient_id"], "document.deposited",
+        target=("document", document_id), trace_allowed=False,
+    )  # fmt: skip
     expected = record["expected"]
     assert expected is not None  # noqa: S101
     try:

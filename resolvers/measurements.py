@@ -11,9 +11,10 @@ from functools import cache
 from importlib.resources import files
 
 from resolvers.actors import Actor
+from resolvers.audit import author_of
 from resolvers.clock import Clock
 from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.profile import author_of, holder_side, record_change, writable_patient
+from resolvers.profile import holder_side, record_change, writable_patient
 from storage.ids import new_id
 from storage.profile import ComponentDoc, MeasurementDoc
 from storage.stores import Stores
@@ -119,7 +120,7 @@ async def record(
     components: dict[str, float] | None,
     measured_at: datetime,
 ) -> MeasurementDoc:
-    await writable_patient(stores, clock, actor, patient_id)
+    await writable_patient(stores, clock, actor, patient_id, "measurement.recorded")
     canonical, parts = check(code, unit, value, components)
     now = clock.now()
     if measured_at.tzinfo is None:
@@ -158,7 +159,10 @@ async def record(
 async def remove(
     stores: Stores, clock: Clock, actor: Actor, patient_id: str, measurement_id: str
 ) -> None:
-    await writable_patient(stores, clock, actor, patient_id)
+    await writable_patient(
+        stores, clock, actor, patient_id, "measurement.removed",
+        target=("measurement", measurement_id),
+    )  # fmt: skip
     existing = await stores.measurements.get(measurement_id)
     if existing is None or existing["patient_id"] != patient_id or existing["deleted_at"]:
         raise NotFound("No such measurement.", field="measurementId")

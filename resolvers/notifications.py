@@ -65,6 +65,13 @@ async def compose(stores: Stores, clock: Clock, patient: PatientDoc, template: s
             f"Pour vous opposer, rendez-vous sur {SITE} avec votre numéro de sécurité sociale "
             f"et ce code d'opposition : {code}\n",
         )
+    elif template == "emergency-access-physician":
+        message = Message(
+            "Accès en urgence au profil d'un de vos patients",
+            f"Bonjour,\n\nUn professionnel de santé a déclaré un accès en urgence au profil Mon "
+            f"espace santé de {name}, dont vous êtes le médecin traitant. L'historique des accès "
+            f"du profil en garde la trace.\n",
+        )
     elif template == "activation-code":
         code, changes = new_activation(clock.now())
         message = Message(
@@ -111,8 +118,41 @@ _STATUS_MESSAGES: dict[str, tuple[str, str]] = {
         "Un professionnel de santé a déposé un document dans votre profil. Il vous le "
         "présentera en consultation ; sinon, il vous sera visible dans deux semaines.",
     ),
+    "emergency-access": (
+        "Accès en urgence à votre profil Mon espace santé",
+        "Un professionnel de santé a accédé à votre profil en urgence. Vous trouverez qui, "
+        "quand et pourquoi dans l'historique des accès de votre profil.",
+    ),
     "space-changed": ("Mon espace santé", "Votre profil Mon espace santé a changé."),
 }
+
+
+async def tell_professional(
+    stores: Stores, clock: Clock, professional_id: str, patient: PatientDoc, template: str
+) -> bool:
+    """Queue an email to a professional's secure-messaging address about ``patient``; ``False``
+    when the directory has no address for them."""
+    pro = await stores.professionals.get(professional_id)
+    if pro is None or not pro.get("email"):
+        return False
+    now = clock.now()
+    doc: NotificationDoc = {
+        "_id": new_id(),
+        "patient_id": patient["_id"],
+        "template": template,
+        "channel": "email",
+        "email": pro.get("email"),
+        "address": None,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "lease_until": None,
+        "created_at": now,
+        "sent_at": None,
+        "export_id": None,
+        "last_error": None,
+    }
+    return await stores.outbox.enqueue(doc)
 
 
 async def enqueue_pending(stores: Stores, clock: Clock, limit: int = 500) -> int:

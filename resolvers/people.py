@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from resolvers.access import patient_access
+from resolvers.access import standing_of
 from resolvers.actors import Actor
 from resolvers.clock import Clock
 from resolvers.errors import NotFound
+from resolvers.guard import open_patient
 from storage.patients import PatientDoc
 from storage.professionals import ProfessionalDoc
 from storage.stores import Stores
-
-HIDDEN_PATIENT = "No patient with this id is visible to you."
 
 
 async def visible_patient(
     stores: Stores, clock: Clock, actor: Actor, patient_id: str
 ) -> PatientDoc:
     """The patient, if the actor may see them; the same ``NotFound`` whether the patient does not
-    exist or is hidden, so that nobody learns who has a space."""
-    patient = await stores.patients.get(patient_id)
-    if patient is None or not (await patient_access(stores, clock, actor, patient)).allowed:
-        raise NotFound(HIDDEN_PATIENT, field="id")
+    exist or is hidden, so that nobody learns who has a space. Traced as ``patient.read``."""
+    patient, _ = await open_patient(stores, clock, actor, patient_id, "patient.read", field="id")
     return patient
 
 
@@ -32,7 +29,7 @@ async def represented_by(stores: Stores, clock: Clock, actor: Actor) -> list[Pat
     found = []
     for link in await stores.representations.represented_by(me["ins"]["matricule"]):
         patient = await stores.patients.get(link["represented_id"])
-        if patient is not None and (await patient_access(stores, clock, actor, patient)).allowed:
+        if patient is not None and (await standing_of(stores, clock, actor, patient)).allowed:
             found.append(patient)
     return found
 

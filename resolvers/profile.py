@@ -13,10 +13,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from resolvers.access import patient_access
 from resolvers.actors import Actor, ActorKind
+from resolvers.audit import author_of
 from resolvers.clock import Clock
 from resolvers.errors import Forbidden, InvalidInput, NotFound
+from resolvers.guard import open_patient
 from storage.ids import new_id
 from storage.patients import PatientDoc
 from storage.profile import AuthorDoc, EntryDoc, Section
@@ -141,21 +142,28 @@ def validate(section: Section, data: dict[str, Any]) -> dict[str, Any]:
 
 
 async def readable_patient(
-    stores: Stores, clock: Clock, actor: Actor, patient_id: str
+    stores: Stores, clock: Clock, actor: Actor, patient_id: str, action: str
 ) -> PatientDoc:
-    patient = await stores.patients.get(patient_id)
-    if patient is None or not (await patient_access(stores, clock, actor, patient)).allowed:
-        raise NotFound("No patient with this id is visible to you.", field="patientId")
+    """The patient, if the actor may read their data (traced as ``action``)."""
+    patient, _ = await open_patient(stores, clock, actor, patient_id, action)
     return patient
 
 
 async def writable_patient(
-    stores: Stores, clock: Clock, actor: Actor, patient_id: str
+    stores: Stores,
+    clock: Clock,
+    actor: Actor,
+    patient_id: str,
+    action: str,
+    *,
+    target: tuple[str, str] | None = None,
+    trace_allowed: bool = True,
 ) -> PatientDoc:
     """A readable patient whose space is open: a closed space is an archive, read-only."""
-    patient = await readable_patient(stores, clock, actor, patient_id)
-    if patient["space"]["status"] not in ("open", "active"):
-        raise Forbidden("The space is closed or suspended: nothing in it can change.")
+    patient, _ = await open_patient(
+        stores, clock, actor, patient_id, action, write=True, target=target,
+        trace_allowed=trace_allowed,
+    )  # fmt: skip
     return patient
 
 
@@ -165,21 +173,6 @@ def _may_change(actor: Actor, section: Section, holder_side: bool) -> None:
     if actor.kind is ActorKind.PROFESSIONAL and section in MEDICAL:
         return
     raise Forbidden(f"Only the holder changes the {section} section.")
-
-
-async def author_of(stores: Stores, actor: Actor) -> AuthorDoc:
-    name = actor.client_id
-    if actor.kind is ActorKind.PROFESSIONAL:
-        pro = await stores.professionals.get(actor.id)
-        name = f"{pro['first_name']} {pro['last_name']}" if pro else "professionnel de santé"
-    elif actor.kind is ActorKind.PATIENT:
-        person = await stores.patients.get(actor.id)
-        if person is not None:
-            name = f"{person['identity']['first_names'][0]} {person['identity']['birth_names']}"
-    else:
-        client = await stores.oauth_clients.get(actor.client_id)
-        name = client["name"] if client else actor.client_id
-    return {"kind": actor.kind.value, "id": actor.id, "client_id": actor.client_id, "name": name}
 
 
 def holder_side(actor: Actor) -> bool:
@@ -196,7 +189,7 @@ async def add_entry(
     section: Section,
     data: dict[str, Any],
 ) -> EntryDoc:
-    await writable_patient(stores, clock, actor, patient_id)
+    await writable_patient(stores, clock, actor, patient_id, "profile.entry_added")
     _may_change(actor, section, holder_side(actor))
     clean = validate(section, data)
     if section == "care-team" and await stores.professionals.get(clean["professional_id"]) is None:
@@ -278,10 +271,12 @@ async def _change(
     return updated
 
 
-async def _own_entry(
-    stores: Stores, clock: Clock, actor: Actor, patient_id: str, entry_id: str
+async def _own_entry(  # noqa: PLR0917 - internal
+    stores: Stores, clock: Clock, actor: Actor, patient_id: str, entry_id: str, action: str
 ) -> EntryDoc:
-    await writable_patient(stores, clock, actor, patient_id)
+    await writable_patient(
+        stores, clock, actor, patient_id, action, target=("profile_entry", entry_id)
+    )
     entry = await stores.profile_entries.get(entry_id)
     if entry is None or entry["patient_id"] != patient_id or entry["deleted_at"] is not None:
         raise NotFound("No such entry.", field="entryId")
@@ -301,7 +296,7 @@ async def update_entry(
     entry_id: str,
     data: dict[str, Any],
 ) -> EntryDoc:
-    entry = await _own_entry(stores, clock, actor, patient_id, entry_id)
+    entry = await _own_entry(stores, clock, actor, patient_id, entry_id, "profile.entry_changed")
     clean = validate(entry["section"], {**entry["data"], **data})
     author = await author_of(stores, actor)
     await _keep_unique(stores, clock, author, patient_id, section=entry["section"], clean=clean)
@@ -311,7 +306,7 @@ async def update_entry(
 async def remove_entry(
     stores: Stores, clock: Clock, actor: Actor, patient_id: str, entry_id: str
 ) -> None:
-    entry = await _own_entry(stores, clock, actor, patient_id, entry_id)
+    entry = await _own_entry(stores, clock, actor, patient_id, entry_id, "profile.entry_removed")
     now = clock.now()
     await stores.profile_entries.update(entry_id, patient_id, {"deleted_at": now})
     await record_change(

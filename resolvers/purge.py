@@ -33,7 +33,12 @@ async def _documents(stores: Stores, patient_id: str) -> None:
     ):
         await stores.objects.delete(doc["object_key"])
         await stores.documents.collection.delete_one({"_id": doc["_id"]})
-    await stores.hidden_document_grants.collection.delete_many({"patient_id": patient_id})
+
+
+async def _authorisations(stores: Stores, patient_id: str) -> None:
+    # the access history stays: it is append-only, and the law asks to keep the traces
+    for repository in (stores.authorisations, stores.emergency_accesses):
+        await repository.collection.delete_many({"patient_id": patient_id})
 
 
 async def _profile(stores: Stores, patient_id: str) -> None:
@@ -46,6 +51,7 @@ PURGE_STEPS: list[PurgeStep] = [
     _representations,
     _notifications,
     _documents,
+    _authorisations,
     _profile,
 ]
 

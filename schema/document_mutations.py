@@ -248,7 +248,7 @@ class DocumentMutations:
         ctx = info.context
         return await _changed(
             document_lifecycle.set_hidden_from_professionals(
-                ctx.stores, ctx.clock, actor(info), document_id, hidden
+                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, hidden=hidden
             )
         )
 
@@ -262,7 +262,7 @@ class DocumentMutations:
         ctx = info.context
         return await _changed(
             document_lifecycle.set_hidden_from_representatives(
-                ctx.stores, ctx.clock, actor(info), document_id, hidden
+                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, hidden=hidden
             )
         )
 
@@ -275,7 +275,9 @@ class DocumentMutations:
     ) -> DocumentResult | None:
         ctx = info.context
         return await _changed(
-            document_lifecycle.release(ctx.stores, ctx.clock, actor(info), document_id)
+            document_lifecycle.release(
+                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
+            )
         )
 
     @strawberry.mutation(
@@ -302,7 +304,9 @@ class DocumentMutations:
     ) -> DocumentResult | None:
         ctx = info.context
         return await _changed(
-            document_lifecycle.withdraw(ctx.stores, ctx.clock, actor(info), document_id, reason)
+            document_lifecycle.withdraw(
+                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, reason=reason
+            )
         )
 
     @strawberry.mutation(

@@ -150,7 +150,9 @@ class Document:
     @strawberry.field(description="Every version you may see, newest first.")
     async def versions(self, info: Info) -> list[Document]:
         ctx = info.context
-        docs = await document_reads.versions(ctx.stores, ctx.clock, actor(info), self.doc)
+        docs = await document_reads.versions(
+            ctx.stores, ctx.clock, ctx.documents, actor(info), self.doc
+        )
         return [Document.from_doc(doc) for doc in docs]
 
     @strawberry.field(
@@ -185,6 +187,7 @@ async def documents_of(
     page, count = await document_reads.list_documents(
         ctx.stores,
         ctx.clock,
+        ctx.documents,
         actor(info),
         patient_id,
         DocumentFilter(
@@ -213,5 +216,7 @@ class DocumentQuery:
     )
     async def document(self, info: Info, id: strawberry.ID) -> Document | None:
         ctx = info.context
-        doc = await document_reads.get_document(ctx.stores, ctx.clock, actor(info), id)
+        doc = await document_reads.get_document(
+            ctx.stores, ctx.clock, ctx.documents, actor(info), id
+        )
         return Document.from_doc(doc)

@@ -9,6 +9,13 @@ import strawberry
 from resolvers import people
 from resolvers.errors import Unauthenticated
 from resolvers.terminology import CodeList, terminology
+from schema.access import (
+    AccessAuthorisations,
+    AccessEvent,
+    AccessHistoryFilter,
+    authorisations_of,
+    history_of,
+)
 from schema.context import Info
 from schema.documents import Document, DocumentFilterInput, documents_of
 from schema.enums import ActorKind
@@ -72,6 +79,27 @@ class Patient:
         after: str | None = None,
     ) -> Connection[Document] | None:
         return await documents_of(info, self.doc["_id"], filter, first, after)
+
+    @strawberry.field(
+        extensions=[scoped("audit:read")],
+        description="Every trace of this record, newest first: for the patient (or their legal "
+        "representative) and the primary physician.",
+    )
+    async def access_history(
+        self,
+        info: Info,
+        filter: AccessHistoryFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AccessEvent] | None:
+        return await history_of(info, self.doc["_id"], filter, first, after)
+
+    @strawberry.field(
+        extensions=[scoped("space:manage")],
+        description="Who may read this record and on which ground (the patient's side only).",
+    )
+    async def access_authorisations(self, info: Info) -> AccessAuthorisations | None:
+        return await authorisations_of(info, self.doc["_id"])
 
     @strawberry.field(
         extensions=[scoped("space:manage")], description="The space's state and dates."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.access import AccessMutations, AccessQuery
 from schema.document_mutations import DocumentMutations
 from schema.documents import DocumentQuery
 from schema.people import PeopleQuery
@@ -23,12 +24,15 @@ class Query(
     ProvisioningQuery,
     MeasurementTypesQuery,
     DocumentQuery,
+    AccessQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(SpaceMutations, ProvisioningMutations, ProfileMutations, DocumentMutations):
+class Mutation(
+    SpaceMutations, ProvisioningMutations, ProfileMutations, DocumentMutations, AccessMutations
+):
     pass
 
 

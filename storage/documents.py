@@ -127,37 +127,3 @@ class DocumentRepository(Repository[DocumentDoc]):
     async def existing_keys(self, keys: Sequence[str]) -> set[str]:
         cursor = self.collection.find({"object_key": {"$in": list(keys)}}, {"object_key": 1})
         return {doc["object_key"] async for doc in cursor}
-
-
-class GrantDoc(TypedDict):
-    """The holder let this professional see documents hidden from professionals."""
-
-    _id: str  # "<patient id>:<professional id>"
-    patient_id: str
-    professional_id: str
-    granted_at: datetime
-
-
-class HiddenDocumentGrantRepository(Repository[GrantDoc]):
-    name = "hidden_document_grants"
-    indexes = (IndexModel([("patient_id", ASCENDING)], name="patient"),)
-
-    async def grant(self, patient_id: str, professional_id: str, now: datetime) -> None:
-        await self.collection.update_one(
-            {"_id": f"{patient_id}:{professional_id}"},
-            {
-                "$setOnInsert": {
-                    "patient_id": patient_id,
-                    "professional_id": professional_id,
-                    "granted_at": now,
-                }
-            },
-            upsert=True,
-        )
-
-    async def revoke(self, patient_id: str, professional_id: str) -> bool:
-        result = await self.collection.delete_one({"_id": f"{patient_id}:{professional_id}"})
-        return result.deleted_count == 1
-
-    async def granted(self, patient_id: str, professional_id: str) -> bool:
-        return await self.exists({"_id": f"{patient_id}:{professional_id}"})

@@ -73,6 +73,8 @@ class SpaceDoc(TypedDict):
     batch_line: int | None  # and the line of its file
     notices: list[PendingNoticeDoc]  # notifications decided, not yet in the outbox
     legacy_import_objected_at: NotRequired[datetime | None]  # R1111-40: keep the old DMP out
+    care_team_objected_at: NotRequired[datetime | None]  # no deemed authorisation of the team
+    emergency_objected_at: NotRequired[datetime | None]  # no emergency (break-glass) access
 
 
 class PatientDoc(TypedDict):

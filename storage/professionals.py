@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from pymongo import ASCENDING, IndexModel
 
@@ -23,6 +23,7 @@ class ProfessionalDoc(TypedDict):
     profession_code: str  # TRE_G15
     specialty_code: str | None  # TRE_R38
     practice: PracticeDoc | None
+    email: NotRequired[str | None]  # secure-messaging (MSSanté) address, for notices
     created_at: datetime
     updated_at: datetime
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from storage.access import AuthorisationRepository, EmergencyAccessRepository
 from storage.audit import AccessEventRepository
-from storage.documents import DocumentRepository, HiddenDocumentGrantRepository
+from storage.documents import DocumentRepository
 from storage.logins import LoginRepository
 from storage.oauth_clients import OAuthClientRepository
 from storage.oauth_grants import (
@@ -28,7 +29,8 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     PatientRepository,
     ProfessionalRepository,
     DocumentRepository,
-    HiddenDocumentGrantRepository,
+    AuthorisationRepository,
+    EmergencyAccessRepository,
     AccessEventRepository,
     LoginRepository,
     OAuthClientRepository,

@@ -8,8 +8,9 @@ from typing import Any
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from storage.access import AuthorisationRepository, EmergencyAccessRepository
 from storage.audit import AccessEventRepository
-from storage.documents import DocumentRepository, HiddenDocumentGrantRepository
+from storage.documents import DocumentRepository
 from storage.logins import LoginRepository
 from storage.oauth_clients import OAuthClientRepository
 from storage.oauth_grants import (
@@ -46,7 +47,8 @@ class Stores:
     patients: PatientRepository = field(init=False)
     professionals: ProfessionalRepository = field(init=False)
     documents: DocumentRepository = field(init=False)
-    hidden_document_grants: HiddenDocumentGrantRepository = field(init=False)
+    authorisations: AuthorisationRepository = field(init=False)
+    emergency_accesses: EmergencyAccessRepository = field(init=False)
     access_events: AccessEventRepository = field(init=False)
     logins: LoginRepository = field(init=False)
     oauth_clients: OAuthClientRepository = field(init=False)
@@ -66,7 +68,8 @@ class Stores:
         self.patients = PatientRepository(self.db)
         self.professionals = ProfessionalRepository(self.db)
         self.documents = DocumentRepository(self.db)
-        self.hidden_document_grants = HiddenDocumentGrantRepository(self.db)
+        self.authorisations = AuthorisationRepository(self.db)
+        self.emergency_accesses = EmergencyAccessRepository(self.db)
         self.access_events = AccessEventRepository(self.db)
         self.logins = LoginRepository(self.db)
         self.oauth_clients = OAuthClientRepository(self.db)

@@ -78,3 +78,12 @@ def test_the_readme_documents_every_setting_with_its_default(project_root: Path)
         "the README's configuration table is out of date; paste the output of "
         "`.venv/bin/python -m api.settings`"
     )
+
+
+def test_an_invalid_access_matrix_stops_the_service_with_its_problems(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "matrix.toml"
+    path.write_text('[professions."99"]\nread = ["11488-4"]\n', encoding="utf-8")
+    with pytest.raises(ValidationError, match="'99' is not a TRE_G15 code"):
+        Settings(access_matrix_path=path)

@@ -188,7 +188,13 @@ async def test_bytes_are_refused_to_whoever_may_not_see_the_document(
     assert (await http.get(doc["contentPath"], headers=no_scope.headers)).status_code == 403
     unknown = await http.get("/documents/000000000000000000000000/content", headers=lefevre.headers)
     assert unknown.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-    assert db["access_events"].count_documents({"target_id": doc["id"]}) == 1  # the deposit
+    # the deposit, then Moreau's two attempts, refused and traced as such
+    events = db["access_events"].find({"target_id": doc["id"]}).sort("at", 1)
+    assert [(e["action"], e["actor"]["kind"], e["outcome"]) for e in events] == [
+        ("document.deposited", "professional", "allowed"),
+        ("document.url_issued", "professional", "denied"),
+        ("document.downloaded", "professional", "denied"),
+    ]
 
 
 async def test_reconcile_removes_abandoned_uploads_and_stray_objects_and_nothing_else(

@@ -118,6 +118,28 @@ ROWS = [
         {"birthNames": "MARTIN", "ins": {"matricule": PATIENT_INS}},
     ),
     Row(
+        "audit:read",
+        "Patient.accessHistory",
+        '{ me { id patient { id accessHistory(filter: {since: "2999-01-01T00:00:00Z"}) '
+        "{ totalCount } } } }",
+        ["me", "patient", "accessHistory"],
+        {"totalCount": 0},
+    ),
+    Row(
+        "audit:read",
+        "Query.myAccessHistory",
+        '{ me { id } myAccessHistory(filter: {since: "2999-01-01T00:00:00Z"}) { totalCount } }',
+        ["myAccessHistory"],
+        {"totalCount": 0},
+    ),
+    Row(
+        "space:manage",
+        "Patient.accessAuthorisations",
+        "{ me { id patient { id accessAuthorisations { careTeamObjected emergencyObjected } } } }",
+        ["me", "patient", "accessAuthorisations"],
+        {"careTeamObjected": False, "emergencyObjected": False},
+    ),
+    Row(
         "space:manage",
         "Patient.space",
         "{ me { id patient { id space { status } } } }",
@@ -237,6 +259,15 @@ MUTATIONS = {
         'setHiddenDocumentAccess(professionalId: "x", granted: true) { __typename }'
     ),
     "Mutation.setDmpMigrationObjection": "setDmpMigrationObjection(objected: true) { __typename }",
+    "Mutation.setProfessionalAccess": (
+        'setProfessionalAccess(patientId: "x", professionalId: "x", consent: true) { __typename }'
+    ),
+    "Mutation.setAccessObjections": (
+        'setAccessObjections(patientId: "x", emergency: true) { __typename }'
+    ),
+    "Mutation.declareEmergencyAccess": (
+        'declareEmergencyAccess(patientId: "x", reason: "x") { __typename }'
+    ),
     "Mutation.requestProvisioningUpload": "requestProvisioningUpload(format: CSV) { __typename }",
     "Mutation.startProvisioning": 'startProvisioning(batchId: "x") { __typename }',
 }

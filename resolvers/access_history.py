@@ -1,0 +1,96 @@
+"""Reading the access history (L1111-15): the patient (or their legal representative) and the
+primary physician read every trace of the patient's record; every actor reads their own traces.
+Newest first, by pages, filtered by actor and date. Reading it is itself traced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from resolvers.access import Relation
+from resolvers.actors import Actor
+from resolvers.audit import trace
+from resolvers.clock import Clock
+from resolvers.errors import Forbidden, InvalidInput
+from resolvers.guard import open_patient
+from resolvers.pagination import decode_cursor, page_size
+from storage.audit import AccessEventDoc
+from storage.repository import Page
+from storage.stores import Stores
+
+SORT_KEY = "at"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryFilter:
+    actor_id: str | None = None
+    patient_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def query(self) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if self.actor_id is not None:
+            query["actor.id"] = self.actor_id
+        if self.patient_id is not None:
+            query["patient_id"] = self.patient_id
+        if self.since is not None or self.until is not None:
+            if self.since and self.until and self.until < self.since:
+                raise InvalidInput("until is before since", field="until")
+            bounds: dict[str, datetime] = {}
+            if self.since is not None:
+                bounds["$gte"] = self.since
+            if self.until is not None:
+                bounds["$lte"] = self.until
+            query["at"] = bounds
+        return query
+
+
+Counted = tuple[Page[AccessEventDoc], Any]
+
+
+async def _page(
+    stores: Stores, query: dict[str, Any], first: int | None, after: str | None
+) -> Counted:
+    page = await stores.access_events.page(query, page_size(first), decode_cursor(after))
+
+    async def count() -> int:
+        return await stores.access_events.count(query)
+
+    return page, count
+
+
+async def of_patient(  # noqa: PLR0917 - a connection's arguments
+    stores: Stores,
+    clock: Clock,
+    actor: Actor,
+    patient_id: str,
+    filters: HistoryFilter,
+    first: int | None,
+    after: str | None,
+) -> Counted:
+    """Every trace of the patient's record: for the holder side and the primary physician."""
+    target = ("history", patient_id)
+    _, standing = await open_patient(
+        stores, clock, actor, patient_id, "history.read", target=target, trace_allowed=False
+    )
+    allowed = standing.relation in (Relation.HOLDER, Relation.REPRESENTATIVE) or (
+        standing.relation is Relation.PROFESSIONAL and standing.primary_physician
+    )
+    await trace(
+        stores, clock, actor, patient_id=patient_id, action="history.read", target=target,
+        outcome="allowed" if allowed else "denied", emergency=standing.emergency,
+    )  # fmt: skip
+    if not allowed:
+        raise Forbidden("Only the patient and their primary physician read the whole history.")
+    query = {**filters.query(), "patient_id": patient_id}
+    return await _page(stores, query, first, after)
+
+
+async def of_actor(
+    stores: Stores, actor: Actor, filters: HistoryFilter, first: int | None, after: str | None
+) -> Counted:
+    """The traces of what ``actor`` did (whatever the filter says, never anyone else's)."""
+    query = {**filters.query(), "actor.id": actor.id, "actor.kind": actor.kind.value}
+    return await _page(stores, query, first, after)

@@ -1,0 +1,98 @@
+"""The way in to a patient's data: load, decide with the access policy, trace, or refuse.
+
+Every use case reaches a patient or a document through :func:`open_patient` or
+:func:`open_document`. A refusal is traced (the attempt is in the history) and answered with the
+same ``NotFound`` as a missing id, so nobody learns who has a space or which documents exist.
+An allowed access is traced as ``action``; callers that trace it themselves once done (a
+deposit, when the document exists) pass ``trace_allowed=False``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from resolvers.access import Standing, document_decision, standing_of
+from resolvers.access_matrix import AccessMatrix
+from resolvers.actors import Actor
+from resolvers.audit import trace
+from resolvers.clock import Clock
+from resolvers.errors import Forbidden, NotFound
+from storage.documents import DocumentDoc
+from storage.patients import PatientDoc
+from storage.stores import Stores
+
+HIDDEN_PATIENT = "No patient with this id is visible to you."
+HIDDEN_DOCUMENT = "No document with this id is visible to you."
+OPEN = ("open", "active")
+
+
+async def open_patient(
+    stores: Stores,
+    clock: Clock,
+    actor: Actor,
+    patient_id: str,
+    action: str,
+    *,
+    write: bool = False,
+    target: tuple[str, str] | None = None,
+    field: str = "patientId",
+    trace_allowed: bool = True,
+) -> tuple[PatientDoc, Standing]:
+    """The patient and the actor's standing, if the actor may read (``write``: and change) their
+    data; the access is traced as ``action`` on ``target`` (default: the patient)."""
+    patient = await stores.patients.get(patient_id)
+    if patient is None:
+        raise NotFound(HIDDEN_PATIENT, field=field)
+    standing = await standing_of(stores, clock, actor, patient)
+    what = target or ("patient", patient_id)
+    if not standing.allowed:
+        await trace(
+            stores, clock, actor, patient_id=patient_id, action=action,
+            target=what, outcome="denied",
+        )  # fmt: skip
+        raise NotFound(HIDDEN_PATIENT, field=field)
+    if write and patient["space"]["status"] not in OPEN:
+        await trace(
+            stores, clock, actor, patient_id=patient_id, action=action,
+            target=what, outcome="denied", emergency=standing.emergency,
+        )  # fmt: skip
+        raise Forbidden("The space is closed or suspended: nothing in it can change.")
+    if trace_allowed:
+        await trace(
+            stores, clock, actor, patient_id=patient_id, action=action, target=what,
+            emergency=standing.emergency,
+        )  # fmt: skip
+    return patient, standing
+
+
+async def open_document(  # noqa: PLR0917 - the access's facts
+    stores: Stores,
+    clock: Clock,
+    matrix: AccessMatrix,
+    actor: Actor,
+    document_id: str,
+    action: str,
+    *,
+    statuses: Sequence[str] = ("available", "replaced"),
+    write: bool = False,
+) -> tuple[DocumentDoc, Standing]:
+    """A document the actor may read, in one of ``statuses``; traced as ``action``."""
+    doc = await stores.documents.get(document_id)
+    if doc is None or doc["status"] not in statuses:
+        raise NotFound(HIDDEN_DOCUMENT, field="documentId")
+    target = ("document", document_id)
+    try:
+        _, standing = await open_patient(
+            stores, clock, actor, doc["patient_id"], action, write=write, target=target,
+            trace_allowed=False,
+        )  # fmt: skip
+    except NotFound:
+        raise NotFound(HIDDEN_DOCUMENT, field="documentId") from None
+    decision = document_decision(standing, actor, matrix, doc)
+    await trace(
+        stores, clock, actor, patient_id=doc["patient_id"], action=action, target=target,
+        outcome="allowed" if decision.allowed else "denied", emergency=standing.emergency,
+    )  # fmt: skip
+    if not decision.allowed:
+        raise NotFound(HIDDEN_DOCUMENT, field="documentId")
+    return doc, standing
