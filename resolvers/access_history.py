@@ -4,6 +4,7 @@ Newest first, by pages, filtered by actor and date. Reading it is itself traced.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,7 +48,7 @@ class HistoryFilter:
         return query
 
 
-Counted = tuple[Page[AccessEventDoc], Any]
+Counted = tuple[Page[AccessEventDoc], Callable[[], Awaitable[int]]]
 
 
 async def _page(

@@ -11,6 +11,7 @@ import tomllib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
@@ -48,8 +49,18 @@ class AccessMatrix:
         return types is None or type_code in types
 
 
+@cache
+def default_matrix() -> AccessMatrix:
+    """The packaged default, read and checked once (an ``AccessMatrix`` is immutable)."""
+    return _read(None)
+
+
 def load_matrix(path: Path | None = None) -> AccessMatrix:
     """The matrix in ``path``, or the packaged default when ``path`` is None."""
+    return default_matrix() if path is None else _read(path)
+
+
+def _read(path: Path | None) -> AccessMatrix:
     source = DEFAULT_SOURCE if path is None else str(path)
     try:
         if path is None:

@@ -48,12 +48,9 @@ async def authorisations(
     """Who is authorised, and on which ground (traced as ``authorisations.read``)."""
     patient, standing = await open_patient(stores, clock, actor, patient_id, "authorisations.read")
     _holder_side(standing)
-    care_team = await stores.profile_entries.collection.find(
-        {"patient_id": patient_id, "section": "care-team", "deleted_at": None}
-    ).to_list(None)
     return Authorisations(
         patient=patient,
-        care_team=care_team,
+        care_team=await stores.profile_entries.care_team(patient_id),
         choices=await stores.authorisations.of_patient(patient_id),
         emergencies=await stores.emergency_accesses.of_patient(patient_id),
     )
@@ -154,22 +151,9 @@ async def declare_emergency(
         target=("emergency_access", access["_id"]), emergency=True,
     )  # fmt: skip
     await stores.patients.transition({"_id": patient_id}, {}, now, [notice("emergency-access")])
-    physician = await stores.profile_entries.collection.find_one(
-        {
-            "patient_id": patient_id,
-            "section": "care-team",
-            "data.role": "primary_physician",
-            "deleted_at": None,
-        }
-    )
-    if physician is not None and physician["data"]["professional_id"] != actor.id:
-        await tell_professional(
-            stores,
-            clock,
-            physician["data"]["professional_id"],
-            patient,
-            "emergency-access-physician",
-        )
+    physician_id = await stores.profile_entries.primary_physician_id(patient_id)
+    if physician_id is not None and physician_id != actor.id:
+        await tell_professional(stores, clock, physician_id, patient, "emergency-access-physician")
     return access
 
 

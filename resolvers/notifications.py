@@ -20,7 +20,7 @@ from resolvers.clock import Clock
 from resolvers.spaces import new_activation
 from storage.ids import new_id
 from storage.outbox import NotificationDoc
-from storage.patients import PatientDoc
+from storage.patients import PatientDoc, PostalAddressDoc
 from storage.stores import Stores
 
 SEND_LEASE = timedelta(minutes=5)
@@ -127,22 +127,23 @@ _STATUS_MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-async def tell_professional(
-    stores: Stores, clock: Clock, professional_id: str, patient: PatientDoc, template: str
-) -> bool:
-    """Queue an email to a professional's secure-messaging address about ``patient``; ``False``
-    when the directory has no address for them."""
-    pro = await stores.professionals.get(professional_id)
-    if pro is None or not pro.get("email"):
-        return False
-    now = clock.now()
-    doc: NotificationDoc = {
-        "_id": new_id(),
-        "patient_id": patient["_id"],
+def _outbox_item(
+    id_: str,
+    patient_id: str,
+    template: str,
+    now: datetime,
+    *,
+    email: str | None,
+    address: PostalAddressDoc | None = None,
+) -> NotificationDoc:
+    """A notification ready to send: by email when there is an address, else by post."""
+    return {
+        "_id": id_,
+        "patient_id": patient_id,
         "template": template,
-        "channel": "email",
-        "email": pro.get("email"),
-        "address": None,
+        "channel": "email" if email else "post",
+        "email": email,
+        "address": address,
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
@@ -152,6 +153,17 @@ async def tell_professional(
         "export_id": None,
         "last_error": None,
     }
+
+
+async def tell_professional(
+    stores: Stores, clock: Clock, professional_id: str, patient: PatientDoc, template: str
+) -> bool:
+    """Queue an email to a professional's secure-messaging address about ``patient``; ``False``
+    when the directory has no address for them."""
+    pro = await stores.professionals.get(professional_id)
+    if pro is None or not pro.get("email"):
+        return False
+    doc = _outbox_item(new_id(), patient["_id"], template, clock.now(), email=pro.get("email"))
     return await stores.outbox.enqueue(doc)
 
 
@@ -160,23 +172,10 @@ async def enqueue_pending(stores: Stores, clock: Clock, limit: int = 500) -> int
     moved = 0
     for patient in await stores.patients.with_pending_notices(limit):
         for pending in patient["space"]["notices"]:
-            now = clock.now()
-            doc: NotificationDoc = {
-                "_id": pending["id"],
-                "patient_id": patient["_id"],
-                "template": pending["template"],
-                "channel": "email" if patient["email"] else "post",
-                "email": patient["email"],
-                "address": patient["address"],
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_at": now,
-                "lease_until": None,
-                "created_at": now,
-                "sent_at": None,
-                "export_id": None,
-                "last_error": None,
-            }
+            doc = _outbox_item(
+                pending["id"], patient["_id"], pending["template"], clock.now(),
+                email=patient["email"], address=patient["address"],
+            )  # fmt: skip
             moved += await stores.outbox.enqueue(doc)
             await stores.patients.drop_notice(patient["_id"], pending["id"])
     return moved

@@ -19,7 +19,6 @@ from schema.refusals import refused_as
 from schema.spaces import actor
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
 from storage.audit import AccessEventDoc
-from storage.repository import Page
 
 
 @strawberry.enum(description="Whether the access was allowed.")
@@ -82,14 +81,14 @@ class AccessHistoryFilter:
         return HistoryFilter(self.actor_id, self.patient_id, self.since, self.until)
 
 
-def events(counted: tuple[Page[AccessEventDoc], object]) -> Connection[AccessEvent]:
+def events(counted: access_history.Counted) -> Connection[AccessEvent]:
     page, count = counted
     return connection(
         [AccessEvent.from_doc(doc) for doc in page.items],
         page.items,
         sort_key=access_history.SORT_KEY,
         has_next=page.has_next,
-        count=count,  # type: ignore[arg-type]  # the count closure of the page
+        count=count,
     )
 
 

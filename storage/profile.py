@@ -123,6 +123,22 @@ class EntryRepository(Repository[EntryDoc]):
             }
         )
 
+    async def care_team(self, patient_id: str) -> list[EntryDoc]:
+        """The patient's care team, the primary physician among them."""
+        query = {"patient_id": patient_id, "section": "care-team", "deleted_at": None}
+        return await self.collection.find(query).to_list(None)
+
+    async def primary_physician_id(self, patient_id: str) -> str | None:
+        entry = await self.collection.find_one(
+            {
+                "patient_id": patient_id,
+                "section": "care-team",
+                "data.role": "primary_physician",
+                "deleted_at": None,
+            }
+        )
+        return None if entry is None else str(entry["data"]["professional_id"])
+
     async def in_care_team(self, patient_id: str, professional_id: str) -> bool:
         return await self.exists(
             {
