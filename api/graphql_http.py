@@ -178,6 +178,7 @@ class GraphQLApp(GraphQL[Context, None]):
             request_id=request.scope.get("state", {}).get("request_id", ""),
             actor=actor_of(request),
             documents=self.services.documents,
+            hub=self.services.running.hub,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

@@ -13,6 +13,8 @@ from api.settings import Settings
 from api.stores_config import open_stores
 from resolvers.clock import Clock
 from resolvers.document_rules import DocumentConfig
+from resolvers.message_hub import MessageHub
+from storage.message_feed import open_feed
 from storage.stores import Stores
 
 
@@ -22,6 +24,7 @@ class Running:
     keyring: KeyRing
     oauth: OAuthServer
     verifier: AccessTokenVerifier
+    hub: MessageHub
 
 
 @dataclass
@@ -78,10 +81,12 @@ class Services:
                 issuer=config.issuer,
                 audience=config.audience,
             ),
+            hub=MessageHub(lambda after: open_feed(stores.db, after=after)),
         )
         return self._running
 
     async def stop(self) -> None:
         if self._running is not None:
+            await self._running.hub.close()
             await self._running.stores.close()
             self._running = None

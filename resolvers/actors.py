@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 
@@ -29,6 +30,7 @@ class Actor:
     token_id: str | None = None
     rpps: str | None = None
     profession_code: str | None = None
+    expires_at: datetime | None = None  # when the token stops being valid (long-lived sockets)
 
     def missing_scopes(self, required: Iterable[str]) -> list[str]:
         return [scope for scope in required if scope not in self.scopes]

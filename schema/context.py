@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,6 +13,7 @@ from strawberry.types import Info as StrawberryInfo
 from resolvers.actors import Actor
 from resolvers.clock import Clock
 from resolvers.document_rules import DocumentConfig
+from resolvers.message_hub import MessageHub
 from storage.stores import Stores
 
 
@@ -29,6 +30,8 @@ class Context:
     operation_name: str | None = field(default=None)
     connection_params: dict[str, object] | None = None  # graphql-transport-ws connection_init
     documents: DocumentConfig = field(default_factory=DocumentConfig)
+    hub: MessageHub | None = None  # live messaging: this process's change-stream fan-out
+    loaders: dict[str, Any] = field(default_factory=dict)  # DataLoaders, made on first use
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

@@ -7,6 +7,9 @@ import strawberry
 from schema.access import AccessMutations, AccessQuery
 from schema.document_mutations import DocumentMutations
 from schema.documents import DocumentQuery
+from schema.messaging import MessagingQuery
+from schema.messaging_events import MessagingSubscription
+from schema.messaging_mutations import MessagingMutations
 from schema.people import PeopleQuery
 from schema.profile import MeasurementTypesQuery
 from schema.profile_mutations import ProfileMutations
@@ -25,17 +28,23 @@ class Query(
     MeasurementTypesQuery,
     DocumentQuery,
     AccessQuery,
+    MessagingQuery,
 ):
     pass
 
 
 @strawberry.type
 class Mutation(
-    SpaceMutations, ProvisioningMutations, ProfileMutations, DocumentMutations, AccessMutations
+    SpaceMutations,
+    ProvisioningMutations,
+    ProfileMutations,
+    DocumentMutations,
+    AccessMutations,
+    MessagingMutations,
 ):
     pass
 
 
 @strawberry.type
-class Subscription(ServiceSubscription):
+class Subscription(ServiceSubscription, MessagingSubscription):
     pass

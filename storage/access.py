@@ -31,7 +31,17 @@ CHOICES = ("consent", "blocked", "sees_hidden")
 
 class AuthorisationRepository(Repository[AuthorisationDoc]):
     name = "access_authorisations"
-    indexes = (IndexModel([("patient_id", ASCENDING), ("updated_at", DESCENDING)], name="patient"),)
+    indexes = (
+        IndexModel([("patient_id", ASCENDING), ("updated_at", DESCENDING)], name="patient"),
+        IndexModel([("professional_id", ASCENDING), ("blocked", ASCENDING)], name="professional"),
+    )
+
+    async def blocked_for(self, professional_id: str) -> list[str]:
+        """The patients who blocked ``professional_id``."""
+        cursor = self.collection.find(
+            {"professional_id": professional_id, "blocked": True}, {"patient_id": 1}
+        )
+        return [doc["patient_id"] async for doc in cursor]
 
     async def of(self, patient_id: str, professional_id: str) -> AuthorisationDoc | None:
         return await self.get(f"{patient_id}:{professional_id}")

@@ -10,6 +10,7 @@ from storage.access import AuthorisationRepository, EmergencyAccessRepository
 from storage.audit import AccessEventRepository
 from storage.documents import DocumentRepository
 from storage.logins import LoginRepository
+from storage.messages import ConversationRepository, MessageRepository, ReceiptRepository
 from storage.oauth_clients import OAuthClientRepository
 from storage.oauth_grants import (
     AccessTokenRepository,
@@ -45,6 +46,9 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     EntryRepository,
     MeasurementRepository,
     ChangeRepository,
+    ConversationRepository,
+    MessageRepository,
+    ReceiptRepository,
 )
 
 

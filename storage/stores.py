@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.access import AuthorisationRepository, EmergencyAccessRepository
 from storage.audit import AccessEventRepository
 from storage.documents import DocumentRepository
 from storage.logins import LoginRepository
+from storage.messages import ConversationRepository, MessageRepository, ReceiptRepository
 from storage.oauth_clients import OAuthClientRepository
 from storage.oauth_grants import (
     AccessTokenRepository,
@@ -27,6 +30,8 @@ from storage.provisioning import BatchRepository, RejectionRepository
 from storage.registry import ensure_collections
 from storage.representations import RepresentationRepository
 from storage.signing_keys import SigningKeyRepository
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,9 @@ class Stores:
     profile_entries: EntryRepository = field(init=False)
     measurements: MeasurementRepository = field(init=False)
     profile_changes: ChangeRepository = field(init=False)
+    conversations: ConversationRepository = field(init=False)
+    messages: MessageRepository = field(init=False)
+    receipts: ReceiptRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.patients = PatientRepository(self.db)
@@ -84,6 +92,9 @@ class Stores:
         self.profile_entries = EntryRepository(self.db)
         self.measurements = MeasurementRepository(self.db)
         self.profile_changes = ChangeRepository(self.db)
+        self.conversations = ConversationRepository(self.db)
+        self.messages = MessageRepository(self.db)
+        self.receipts = ReceiptRepository(self.db)
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:
@@ -102,6 +113,14 @@ class Stores:
         names = await ensure_collections(self.db)
         await self.objects.ensure_bucket()
         return names
+
+    async def in_transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        """Run ``work`` in one multi-document transaction: all its writes land, or none.
+
+        PyMongo retries it on transient errors (another writer, a primary election), so ``work``
+        must be safe to run again."""
+        async with self.client.start_session() as session:
+            return await session.with_transaction(work)
 
     async def ping_mongodb(self) -> None:
         await self.client.admin.command("ping")

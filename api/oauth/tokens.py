@@ -167,6 +167,7 @@ class AccessTokenVerifier:
             token_id=str(claims["jti"]),
             rpps=claims.get("mes_rpps"),
             profession_code=claims.get("mes_profession"),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
         )
 
     def _decode(self, token: str) -> jwt.Token:

@@ -1,0 +1,316 @@
+"""Secure messaging as GraphQL: conversations, messages, correspondents, and the mailbox list.
+
+What a reader sees of the other side is a name and, for a professional, the profession: never
+an address (DOMAIN: Secure messaging).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from resolvers import conversation_reads
+from resolvers.actors import Actor
+from resolvers.conversation_reads import ConversationFilter
+from resolvers.terminology import CodeList, terminology
+from schema.context import Info
+from schema.documents import Document
+from schema.pagination import Connection, connection
+from schema.permissions import scoped
+from schema.spaces import actor
+from schema.terminology import Concept
+from storage.messages import ConversationDoc, LastMessageDoc, MessageDoc
+from storage.profile import AuthorDoc
+
+
+@strawberry.enum(description="Which side of a conversation someone is on.")
+class Side(Enum):
+    PATIENT = "patient"
+    PROFESSIONAL = "professional"
+
+
+@strawberry.type(description="The other side of a conversation: a name, never an address.")
+class Correspondent:
+    id: strawberry.ID
+    side: Side
+    name: str
+    profession: Concept | None = strawberry.field(description="A professional's (TRE_G15).")
+
+
+@strawberry.type(description="Who wrote a message, or read one.")
+class Participant:
+    side: Side
+    name: str
+    is_me: bool
+
+    @classmethod
+    def of(cls, author: AuthorDoc, viewer: Actor) -> Participant:
+        side = Side.PROFESSIONAL if author["kind"] == "professional" else Side.PATIENT
+        return cls(side=side, name=author["name"], is_me=author["id"] == viewer.id)
+
+
+@strawberry.type(description="Where one participant has read up to.")
+class ReadMark:
+    side: Side
+    is_me: bool
+    up_to_number: int
+    at: datetime
+
+
+@strawberry.type(description="One message of a conversation.")
+class Message:
+    id: strawberry.ID
+    doc: strawberry.Private[MessageDoc]
+    viewer: strawberry.Private[Actor]
+
+    @strawberry.field(description="Its place in the conversation: 1, 2, 3…")
+    def number(self) -> int:
+        return self.doc["seq"]
+
+    @strawberry.field
+    def conversation_id(self) -> strawberry.ID:
+        return strawberry.ID(self.doc["conversation_id"])
+
+    @strawberry.field
+    def subject(self) -> str | None:
+        return self.doc["subject"]
+
+    @strawberry.field
+    def body(self) -> str:
+        return self.doc["body"]
+
+    @strawberry.field
+    def sent_at(self) -> datetime:
+        return self.doc["sent_at"]
+
+    @strawberry.field
+    def author(self) -> Participant:
+        return Participant.of(self.doc["author"], self.viewer)
+
+    @strawberry.field(description="A professional's `[FIN]`: the conversation ended with it.")
+    def closes_conversation(self) -> bool:
+        return bool(self.doc.get("closes"))
+
+    @strawberry.field(description="Whether you have read it (always true for your own).")
+    def read(self) -> bool:
+        me = self.viewer.id
+        return self.doc["author"]["id"] == me or any(r["id"] == me for r in self.doc["read_by"])
+
+    @strawberry.field(description="When the other side first read it (null: not yet).")
+    def read_by_correspondent_at(self) -> datetime | None:
+        professional = self.doc["professional_id"]
+        on_my_side = self.viewer.id == professional
+        times = [r["at"] for r in self.doc["read_by"] if (r["id"] == professional) != on_my_side]
+        return min(times) if times else None
+
+    @strawberry.field(description="How many documents were attached, whether you may read them.")
+    def attachment_count(self) -> int:
+        return len(self.doc["attachments"])
+
+    @strawberry.field(
+        description="The attached documents you may read under the access policy (fetch the "
+        "bytes through `Document.contentPath` or `documentDownloadUrl`)."
+    )
+    async def attachments(self, info: Info) -> list[Document]:
+        ctx = info.context
+        docs = await conversation_reads.visible_attachments(
+            ctx.stores, ctx.clock, ctx.documents, self.viewer, self.doc["patient_id"],
+            self.doc["attachments"],
+        )  # fmt: skip
+        return [Document.from_doc(doc) for doc in docs]
+
+    @classmethod
+    def from_doc(cls, doc: MessageDoc, viewer: Actor) -> Message:
+        return cls(id=strawberry.ID(doc["_id"]), doc=doc, viewer=viewer)
+
+
+@strawberry.type(description="The latest message, as a mailbox list shows it.")
+class MessageSummary:
+    id: strawberry.ID
+    number: int
+    subject: str | None
+    excerpt: str
+    sent_at: datetime
+    author: Participant
+
+    @classmethod
+    def of(cls, doc: LastMessageDoc, viewer: Actor) -> MessageSummary:
+        return cls(
+            id=strawberry.ID(doc["id"]),
+            number=doc["seq"],
+            subject=doc["subject"],
+            excerpt=doc["excerpt"],
+            sent_at=doc["sent_at"],
+            author=Participant.of(doc["author"], viewer),
+        )
+
+
+def _unread_loader(info: Info, viewer: Actor) -> DataLoader[str, int]:
+    """One count query for every conversation of the response."""
+    loaders = info.context.loaders
+    if "unread" not in loaders:
+
+        async def load(ids: list[str]) -> list[int]:
+            counts = await conversation_reads.unread_counts(info.context.stores, viewer, ids)
+            return [counts.get(id_, 0) for id_ in ids]
+
+        loaders["unread"] = DataLoader(load_fn=load)
+    loader: DataLoader[str, int] = loaders["unread"]
+    return loader
+
+
+@strawberry.type(description="An exchange a professional started with a patient.")
+class Conversation:
+    id: strawberry.ID
+    doc: strawberry.Private[ConversationDoc]
+    viewer: strawberry.Private[Actor]
+
+    @strawberry.field(description="The first message's subject.")
+    def subject(self) -> str:
+        return self.doc["subject"]
+
+    @strawberry.field
+    def patient_id(self) -> strawberry.ID:
+        return strawberry.ID(self.doc["patient_id"])
+
+    @strawberry.field
+    def started_at(self) -> datetime:
+        return self.doc["started_at"]
+
+    @strawberry.field
+    def last_message_at(self) -> datetime:
+        return self.doc["last_message_at"]
+
+    @strawberry.field
+    def last_message(self) -> MessageSummary:
+        return MessageSummary.of(self.doc["last_message"], self.viewer)
+
+    @strawberry.field(description="Ended by the professional's `[FIN]`: nothing more is sent.")
+    def closed(self) -> bool:
+        return self.doc["closed_at"] is not None
+
+    @strawberry.field
+    def closed_at(self) -> datetime | None:
+        return self.doc["closed_at"]
+
+    @strawberry.field(description="Filed away by the patient (a new message brings it back).")
+    def archived(self) -> bool:
+        return self.doc["patient_archived_at"] is not None
+
+    @strawberry.field(description="The other side, as you see them.")
+    def correspondent(self) -> Correspondent:
+        doc = self.doc
+        if self.viewer.id == doc["professional_id"]:
+            return Correspondent(
+                id=strawberry.ID(doc["patient_id"]), side=Side.PATIENT,
+                name=doc["patient_name"], profession=None,
+            )  # fmt: skip
+        code = doc["profession_code"]
+        profession = terminology(CodeList.PROFESSIONS).get(code) if code else None
+        return Correspondent(
+            id=strawberry.ID(doc["professional_id"]), side=Side.PROFESSIONAL,
+            name=doc["professional_name"],
+            profession=Concept.from_record(profession) if profession else None,
+        )  # fmt: skip
+
+    @strawberry.field(description="Where each participant has read up to.")
+    def read_marks(self) -> list[ReadMark]:
+        professional = self.doc["professional_id"]
+        return [
+            ReadMark(
+                side=Side.PROFESSIONAL if reader == professional else Side.PATIENT,
+                is_me=reader == self.viewer.id,
+                up_to_number=mark["seq"],
+                at=mark["at"],
+            )
+            for reader, mark in sorted(self.doc["reads"].items(), key=lambda kv: kv[1]["at"])
+        ]
+
+    @strawberry.field(description="Messages you have not read.")
+    async def unread_count(self, info: Info) -> int:
+        return await _unread_loader(info, self.viewer).load(self.doc["_id"])
+
+    @strawberry.field(
+        extensions=[scoped("messages:read")],
+        description="The messages, the latest first. Reading them is traced.",
+    )
+    async def messages(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Message] | None:
+        ctx = info.context
+        page, count = await conversation_reads.list_messages(
+            ctx.stores, ctx.clock, self.viewer, self.doc["_id"], first=first, after=after
+        )
+        return connection(
+            [Message.from_doc(doc, self.viewer) for doc in page.items], page.items,
+            sort_key="seq", has_next=page.has_next, count=count,
+        )  # fmt: skip
+
+    @classmethod
+    def from_doc(cls, doc: ConversationDoc, viewer: Actor) -> Conversation:
+        return cls(id=strawberry.ID(doc["_id"]), doc=doc, viewer=viewer)
+
+
+@strawberry.input(description="Which conversations: every condition set must hold.")
+class ConversationFilterInput:
+    patient_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Whose mailbox: for a legal representative, the represented person's "
+        "(default: your own); for a professional, only the conversations with this patient.",
+    )
+    correspondent: str | None = strawberry.field(
+        default=None, description="The start of a word of the other side's name (accents ignored)."
+    )
+    archived: bool | None = strawberry.field(
+        default=None, description="The patient's side: the archive instead of the inbox."
+    )
+
+    def checked(self) -> ConversationFilter:
+        return ConversationFilter(self.patient_id, self.correspondent, self.archived)
+
+
+@strawberry.type
+class MessagingQuery:
+    @strawberry.field(
+        extensions=[scoped("messages:read")],
+        description="Your conversations, the latest message first.",
+    )
+    async def conversations(
+        self,
+        info: Info,
+        filter: ConversationFilterInput | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[Conversation] | None:
+        ctx, viewer = info.context, actor(info)
+        page, count = await conversation_reads.list_conversations(
+            ctx.stores, ctx.clock, viewer, (filter or ConversationFilterInput()).checked(),
+            first, after,
+        )  # fmt: skip
+        return connection(
+            [Conversation.from_doc(doc, viewer) for doc in page.items], page.items,
+            sort_key="last_message_at", has_next=page.has_next, count=count,
+        )  # fmt: skip
+
+    @strawberry.field(
+        extensions=[scoped("messages:read")],
+        description="One conversation you take part in (null with NOT_FOUND otherwise).",
+    )
+    async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
+        ctx, viewer = info.context, actor(info)
+        doc, _ = await conversation_reads.get_conversation(ctx.stores, ctx.clock, viewer, id)
+        return Conversation.from_doc(doc, viewer)
+
+    @strawberry.field(
+        extensions=[scoped("messages:read")],
+        description="Messages you have not read: in all your conversations (a professional), or "
+        "in one mailbox (the patient side: your own by default).",
+    )
+    async def unread_message_count(
+        self, info: Info, patient_id: strawberry.ID | None = None
+    ) -> int | None:
+        ctx = info.context
+        return await conversation_reads.unread_total(ctx.stores, ctx.clock, actor(info), patient_id)

@@ -1,0 +1,138 @@
+"""Secure messaging mutations: start a conversation, send, mark read, archive. Each answers its
+result or a ``MessagingError`` with a code (``NOT_FOUND``, ``FORBIDDEN``, ``BAD_USER_INPUT``,
+``CONVERSATION_CLOSED``…)."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeAlias
+
+import strawberry
+
+from resolvers import messaging
+from resolvers.messaging import Draft
+from schema.context import Info
+from schema.messaging import Conversation, Message
+from schema.permissions import scoped
+from schema.refusals import refused_as
+from schema.spaces import actor
+
+
+@strawberry.type(description="A refused messaging operation, with a code to act on.")
+class MessagingError:
+    code: str
+    message: str
+    field: str | None
+
+
+@strawberry.type(description="The conversation as it is now, and the message just sent.")
+class MessageSent:
+    conversation: Conversation
+    sent_message: Message
+
+
+@strawberry.input(description="A professional's first message to a patient.")
+class StartConversationInput:
+    patient_id: strawberry.ID
+    subject: str
+    body: str
+    attachment_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="Documents of the patient's record, deposited first (`depositDocument`).",
+    )
+
+
+@strawberry.input(description="A message in a conversation you take part in.")
+class SendMessageInput:
+    conversation_id: strawberry.ID
+    body: str
+    subject: str | None = strawberry.field(
+        default=None, description="`[FIN]`, from the professional, ends the conversation."
+    )
+    attachment_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
+
+
+MessageSentResult: TypeAlias = Annotated[
+    MessageSent | MessagingError, strawberry.union("MessageSentResult")
+]
+ConversationResult: TypeAlias = Annotated[
+    Conversation | MessagingError, strawberry.union("ConversationResult")
+]
+
+
+@strawberry.type
+class MessagingMutations:
+    @strawberry.mutation(
+        extensions=[scoped("messages:write")],
+        description="A professional starts a conversation with a patient who has not blocked them.",
+    )
+    async def start_conversation(
+        self, info: Info, input: StartConversationInput
+    ) -> MessageSentResult | None:
+        ctx, sender = info.context, actor(info)
+        draft = Draft(body=input.body, subject=input.subject, attachment_ids=input.attachment_ids)
+
+        async def start() -> MessageSent:
+            conversation, message = await messaging.start_conversation(
+                ctx.stores, ctx.clock, ctx.documents, sender, input.patient_id, draft
+            )
+            return MessageSent(
+                conversation=Conversation.from_doc(conversation, sender),
+                sent_message=Message.from_doc(message, sender),
+            )
+
+        return await refused_as(MessagingError, start())
+
+    @strawberry.mutation(
+        extensions=[scoped("messages:write")],
+        description="Send a message in a conversation you take part in (the patient side "
+        "replies; the professional may end it with the subject `[FIN]`).",
+    )
+    async def send_message(self, info: Info, input: SendMessageInput) -> MessageSentResult | None:
+        ctx, sender = info.context, actor(info)
+        draft = Draft(body=input.body, subject=input.subject, attachment_ids=input.attachment_ids)
+
+        async def send() -> MessageSent:
+            conversation, message = await messaging.send_message(
+                ctx.stores, ctx.clock, ctx.documents, sender, input.conversation_id, draft
+            )
+            return MessageSent(
+                conversation=Conversation.from_doc(conversation, sender),
+                sent_message=Message.from_doc(message, sender),
+            )
+
+        return await refused_as(MessagingError, send())
+
+    @strawberry.mutation(
+        extensions=[scoped("messages:read")],
+        description="Mark the conversation read up to a message (default: the latest); the "
+        "other side gets a read receipt.",
+    )
+    async def mark_conversation_read(
+        self, info: Info, conversation_id: strawberry.ID, up_to: strawberry.ID | None = None
+    ) -> ConversationResult | None:
+        ctx, reader = info.context, actor(info)
+
+        async def mark() -> Conversation:
+            doc, _ = await messaging.mark_read(
+                ctx.stores, ctx.clock, reader, conversation_id, up_to
+            )
+            return Conversation.from_doc(doc, reader)
+
+        return await refused_as(MessagingError, mark())
+
+    @strawberry.mutation(
+        extensions=[scoped("messages:read")],
+        description="The patient side files a conversation away (or back to the inbox).",
+    )
+    async def archive_conversation(
+        self, info: Info, conversation_id: strawberry.ID, archived: bool = True
+    ) -> ConversationResult | None:
+        ctx, who = info.context, actor(info)
+
+        async def archive() -> Conversation:
+            doc = await messaging.set_archived(
+                ctx.stores, ctx.clock, who, conversation_id, archived
+            )
+            return Conversation.from_doc(doc, who)
+
+        return await refused_as(MessagingError, archive())
