@@ -8,6 +8,7 @@ Later commands (client registration, provisioning, due transitions…) join the 
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -19,7 +20,8 @@ from api.cli_oauth import clients, dev_token, keys
 from api.cli_spaces import export_postal, provision, run_due_command, send_emails
 from api.cli_support import running_stack, with_stores
 from resolvers.clock import SystemClock
-from resolvers.demo import SeedReport, seed_demo
+from resolvers.demo import SeedReport, seed_demo, stable_id
+from resolvers.demo_messages import seed_messages
 from schema import SchemaLimits, build_schema
 from schema.scopes_doc import render as render_scopes_doc
 from storage.stores import Stores
@@ -58,7 +60,13 @@ def serve(seed_demo: bool, host: str | None, port: int | None) -> None:
 
 
 async def seed_demo_data(stores: Stores) -> SeedReport:
-    return await seed_demo(stores, SystemClock())
+    clock = SystemClock()
+    report = await seed_demo(stores, clock)
+    messages = await seed_messages(
+        stores, clock, stable_id("patient:camille"), stable_id("professional:lefevre"),
+        stable_id("document:camille-consultation"),
+    )  # fmt: skip
+    return replace(report, messages=messages)
 
 
 @main.command(name="seed-demo")

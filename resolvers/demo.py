@@ -220,6 +220,7 @@ class SeedReport:
     documents: int
     logins: int = 0
     profile_items: int = 0
+    messages: int = 0
 
 
 async def seed_demo(stores: Stores, clock: Clock) -> SeedReport:

@@ -33,6 +33,14 @@ RECHECK = timedelta(seconds=30)
 WAIT_SLICE_SECONDS = 5.0
 
 
+@dataclass(frozen=True, slots=True)
+class Started:
+    """The first event of a new subscription: the position to resume from if the connection
+    drops before any message arrives."""
+
+    position: str
+
+
 class SubscriptionEnded(DomainError):
     """The events stopped; ``code`` says why. Resume with the last position received."""
 
@@ -112,7 +120,7 @@ async def subscribe(
     *,
     after: str | None,
     patient_id: str | None,
-) -> AsyncIterator[FeedEvent]:
+) -> AsyncIterator[FeedEvent | Started]:
     """The events of ``actor``'s mailboxes, committed after ``after`` (or from now on)."""
     if actor.kind is ActorKind.PROFESSIONAL:
         if patient_id is not None:
@@ -137,10 +145,14 @@ async def _events(
     keys: list[str],
     audience: Audience,
     after: str | None,
-) -> AsyncIterator[FeedEvent]:
+) -> AsyncIterator[FeedEvent | Started]:
     replayed: set[str] = set()
     try:
         async with hub.listen(keys) as listener:
+            # everything the hub read up to here went out before the listener joined, and all
+            # it reads from here on reaches it: resuming from this position loses nothing
+            if after is None and hub.position is not None:
+                yield Started(hub.position)
             if after is not None:
                 async for event in _replay(subscriber.stores, audience, after):
                     replayed.add(event.id)

@@ -284,7 +284,7 @@ async def mark_read(
     stores: Stores, clock: Clock, actor: Actor, conversation_id: str, up_to: str | None
 ) -> tuple[ConversationDoc, ReceiptDoc | None]:
     """Mark the conversation read up to the message ``up_to`` (default: the latest); a receipt
-    is sent to the other participants only when the mark moves forward."""
+    goes to the other participants only when a message someone else wrote became read."""
     conversation, _ = await open_conversation(
         stores, clock, actor, conversation_id, "conversation.mark-read"
     )
@@ -312,7 +312,8 @@ async def mark_read(
     async def write(session: AsyncClientSession) -> bool:
         if not await stores.conversations.mark_read(conversation_id, actor.id, mark, session):
             return False
-        await stores.messages.mark_read(conversation_id, actor.id, seq, now, session)
+        if not await stores.messages.mark_read(conversation_id, actor.id, seq, now, session):
+            return False  # only their own messages: nobody to tell
         await stores.receipts.add(receipt, session)
         return True
 

@@ -46,6 +46,12 @@ async def _profile(stores: Stores, patient_id: str) -> None:
         await repository.collection.delete_many({"patient_id": patient_id})
 
 
+async def _messages(stores: Stores, patient_id: str) -> None:
+    # a professional's copy of what they sent lives in their practice software, not here
+    for repository in (stores.receipts, stores.messages, stores.conversations):
+        await repository.collection.delete_many({"patient_id": patient_id})
+
+
 PURGE_STEPS: list[PurgeStep] = [
     _credentials,
     _representations,
@@ -53,6 +59,7 @@ PURGE_STEPS: list[PurgeStep] = [
     _documents,
     _authorisations,
     _profile,
+    _messages,
 ]
 
 

@@ -12,6 +12,7 @@ import strawberry
 
 from resolvers import message_events
 from resolvers.actors import Actor
+from resolvers.message_events import Started
 from schema.context import Info
 from schema.messaging import Message, Participant
 from schema.permissions import scoped
@@ -37,12 +38,24 @@ class MessagesRead:
     at: datetime
 
 
+@strawberry.type(
+    description="The first event of a subscription without `after`: keep its cursor, and a "
+    "connection that drops before any message arrives resumes from it without loss."
+)
+class MessagingStarted:
+    cursor: str
+
+
 MessagingEvent: TypeAlias = Annotated[
-    MessageReceived | MessagesRead, strawberry.union("MessagingEvent")
+    MessagingStarted | MessageReceived | MessagesRead, strawberry.union("MessagingEvent")
 ]
 
 
-def _event(event: FeedEvent, viewer: Actor) -> MessageReceived | MessagesRead:
+def _event(
+    event: FeedEvent | Started, viewer: Actor
+) -> MessagingStarted | MessageReceived | MessagesRead:
+    if isinstance(event, Started):
+        return MessagingStarted(cursor=event.position)
     conversation_id = strawberry.ID(event.doc["conversation_id"])
     if event.kind == "message":
         message = cast("MessageDoc", event.doc)

@@ -180,8 +180,9 @@ class MessageRepository(Repository[MessageDoc]):
         up_to_seq: int,
         at: datetime,
         session: AsyncClientSession,
-    ) -> None:
-        await self.collection.update_many(
+    ) -> int:
+        """Mark the others' messages up to ``up_to_seq`` read; how many were unread."""
+        result = await self.collection.update_many(
             {
                 "conversation_id": conversation_id,
                 "seq": {"$lte": up_to_seq},
@@ -191,6 +192,7 @@ class MessageRepository(Repository[MessageDoc]):
             {"$push": {"read_by": {"id": reader_id, "at": at}}},
             session=session,
         )
+        return result.modified_count
 
     async def unread(self, reader_id: str, scope: Mapping[str, Any]) -> int:
         """Messages within ``scope`` (a conversation, a patient's or a professional's mailbox)

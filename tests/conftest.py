@@ -28,9 +28,14 @@ from storage.objects import ObjectStore
 from tests.support import GraphQLClient, serve_app
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _logging() -> None:
+    """Logs go through the standard library, as in the service, whichever test runs first."""
+    configure_logging("WARNING", "console")
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
-    configure_logging("WARNING", "console")
     embedded = EmbeddedStack(Settings(), data_dir=tmp_path_factory.mktemp("stack"))
     embedded.settings = embedded.start()
     try:

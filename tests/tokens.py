@@ -17,7 +17,9 @@ TokenFactory = Callable[..., Awaitable[str]]
 def token_factory(app: Starlette) -> TokenFactory:
     """``await make(kind, login, scope)``: a real token (signed, allow-listed) for an actor."""
 
-    async def make(kind: ActorKind, login: str | None, scope: str) -> str:
+    async def make(
+        kind: ActorKind, login: str | None, scope: str, lifetime: timedelta = timedelta(minutes=5)
+    ) -> str:
         running = app.state.services.running
         settings = app.state.settings
         return await issue_dev_token(
@@ -29,7 +31,7 @@ def token_factory(app: Starlette) -> TokenFactory:
             kind=kind,
             login=login,
             scope=scope,
-            lifetime=timedelta(minutes=5),
+            lifetime=lifetime,
         )
 
     return make

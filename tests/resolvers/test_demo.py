@@ -6,7 +6,8 @@ from pymongo.database import Database
 
 from api.settings import Settings
 from resolvers.clock import SystemClock
-from resolvers.demo import DOCUMENTS, PATIENTS, PROFESSIONALS, SeedReport, seed_demo
+from resolvers.demo import DOCUMENTS, PATIENTS, PROFESSIONALS, SeedReport, seed_demo, stable_id
+from resolvers.demo_messages import seed_messages
 from resolvers.identity import normalize_matricule, normalize_rpps
 from tests.storage.helpers import open_test_stores
 
@@ -55,3 +56,20 @@ async def test_every_demo_document_has_its_bytes_under_an_opaque_key(settings: S
             assert patient["identity"]["birth_names"].lower() not in key.lower()
             signature = {"application/pdf": b"%PDF-", "text/xml": b"<?xml", "text/plain": b""}
             assert data.startswith(signature[document["format"]])
+
+
+async def test_the_demo_conversation_is_written_once_and_shows_the_attachment(
+    settings: Settings,
+) -> None:
+    camille, lefevre = stable_id("patient:camille"), stable_id("professional:lefevre")
+    report = stable_id("document:camille-consultation")
+    async with open_test_stores(settings) as stores:
+        await seed_demo(stores, SystemClock())
+        assert await seed_messages(stores, SystemClock(), camille, lefevre, report) == 3
+        assert await seed_messages(stores, SystemClock(), camille, lefevre, report) == 0
+        [conversation] = await stores.conversations.collection.find().to_list()
+        messages = await stores.messages.collection.find().sort("seq", 1).to_list()
+    assert conversation["last_seq"] == 3
+    assert [m["author"]["id"] for m in messages] == [lefevre, camille, lefevre]
+    assert messages[0]["attachments"] == [report]
+    assert messages[0]["read_by"][0]["id"] == camille

@@ -9,9 +9,10 @@ from datetime import date, timedelta
 import pytest
 
 from api.settings import Settings
-from resolvers import measurements, profile, spaces
+from resolvers import measurements, messaging, profile, spaces
 from resolvers.access import represents
 from resolvers.actors import Actor, ActorKind
+from resolvers.document_rules import DocumentConfig
 from resolvers.due import run_due
 from resolvers.errors import Forbidden, InvalidInput, NotFound
 from resolvers.logins import authenticate
@@ -191,6 +192,9 @@ async def test_an_archive_is_deleted_after_ten_years(stores: Stores, clock: Fake
         components=None,
         measured_at=clock.now(),
     )
+    pro = Actor(ActorKind.PROFESSIONAL, "pro-1", "practice", frozenset({"messages:write"}))
+    draft = messaging.Draft(body="Bonjour", subject="Suivi")
+    await messaging.start_conversation(stores, clock, DocumentConfig(), pro, patient["_id"], draft)
     await spaces.close_space(stores, clock, holder(patient), patient["_id"])
     clock.advance(timedelta(days=3653))
     assert (await run_due(stores, clock)).counts["deleted"] == 1
@@ -200,7 +204,10 @@ async def test_an_archive_is_deleted_after_ten_years(stores: Stores, clock: Fake
     assert gone["identity"]["birth_names"] == ""
     assert gone["email"] is None
     assert gone["ins"] == patient["ins"]  # the tombstone keeps the INS: no re-provisioning
-    for repository in (stores.profile_entries, stores.measurements, stores.profile_changes):
+    for repository in (
+        stores.profile_entries, stores.measurements, stores.profile_changes,
+        stores.conversations, stores.messages,
+    ):  # fmt: skip
         assert await repository.count({"patient_id": patient["_id"]}) == 0
     with pytest.raises(NotAllowedNow):
         await spaces.reopen_space(stores, clock, holder(patient), patient["_id"])

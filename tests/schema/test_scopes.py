@@ -10,10 +10,11 @@ import pytest
 from starlette.applications import Starlette
 
 from resolvers.actors import ActorKind
+from resolvers.demo import stable_id
 from resolvers.scopes import SCOPES
 from schema import SchemaLimits, build_schema
 from schema.scopes_doc import guarded_fields, render
-from tests.oauth_support import PATIENT_INS
+from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS
 from tests.support import GraphQLClient
 from tests.tokens import seed, token_factory
 
@@ -31,6 +32,8 @@ class Row:
     kind: ActorKind = ActorKind.PATIENT
     other_scope: str = "openid"
     granted_codes: tuple[str, ...] = ()
+    base_scope: str = ""  # both tokens carry it (a field under a mutation's result)
+    login: str | None = None  # default: the demo patient's INS
 
 
 def section(scope: str, field: str, selection: str, value: Any) -> Row:
@@ -93,6 +96,12 @@ PROFILE_ROWS = [
     ),
 ]
 
+CAMILLE = stable_id("patient:camille")
+START_AND_READ = (
+    f'mutation {{ startConversation(input: {{patientId: "{CAMILLE}", subject: "s", body: "b"}}) '
+    "{ ... on MessageSent { conversation { closed messages { totalCount } } } } }"
+)
+
 ROWS = [
     *PROFILE_ROWS,
     Row(
@@ -147,6 +156,38 @@ ROWS = [
         {"status": "ACTIVE"},
     ),
     Row(
+        "messages:read",
+        "Query.conversations",
+        "{ me { id } conversations { totalCount } }",
+        ["conversations"],
+        {"totalCount": 0},
+    ),
+    Row(
+        "messages:read",
+        "Query.conversation",
+        '{ me { id } conversation(id: "unknown") { id } }',
+        ["conversation"],
+        None,
+        granted_codes=("NOT_FOUND",),
+    ),
+    Row(
+        "messages:read",
+        "Query.unreadMessageCount",
+        "{ me { id } unreadMessageCount }",
+        ["unreadMessageCount"],
+        0,
+    ),
+    Row(
+        "messages:read",
+        "Conversation.messages",
+        START_AND_READ,
+        ["startConversation", "conversation", "messages"],
+        {"totalCount": 1},
+        kind=ActorKind.PROFESSIONAL,
+        base_scope="messages:write",
+        login=PROFESSIONAL_RPPS,
+    ),
+    Row(
         "provisioning",
         "Query.provisioningBatches",
         "{ me { id } provisioningBatches { totalCount } }",
@@ -192,9 +233,9 @@ async def test_a_scope_opens_its_field_and_its_absence_closes_only_that_field(
     seeded: Starlette, gql: GraphQLClient, row: Row
 ) -> None:
     make = token_factory(seeded)
-    login = PATIENT_INS if row.kind is ActorKind.PATIENT else None
-    granted_token = await make(row.kind, login, row.scope)
-    denied_token = await make(row.kind, login, row.other_scope)
+    login = row.login or (PATIENT_INS if row.kind is ActorKind.PATIENT else None)
+    granted_token = await make(row.kind, login, f"{row.scope} {row.base_scope}".strip())
+    denied_token = await make(row.kind, login, f"{row.other_scope} {row.base_scope}".strip())
     granted = await gql.post(row.query, headers={"authorization": f"Bearer {granted_token}"})
     denied = await gql.post(row.query, headers={"authorization": f"Bearer {denied_token}"})
     assert tuple(granted.codes) == row.granted_codes, granted.errors
@@ -265,6 +306,12 @@ MUTATIONS = {
     "Mutation.setAccessObjections": (
         'setAccessObjections(patientId: "x", emergency: true) { __typename }'
     ),
+    "Mutation.startConversation": (
+        'startConversation(input: {patientId: "x", subject: "x", body: "x"}) { __typename }'
+    ),
+    "Mutation.sendMessage": 'sendMessage(input: {conversationId: "x", body: "x"}) { __typename }',
+    "Mutation.markConversationRead": 'markConversationRead(conversationId: "x") { __typename }',
+    "Mutation.archiveConversation": 'archiveConversation(conversationId: "x") { __typename }',
     "Mutation.declareEmergencyAccess": (
         'declareEmergencyAccess(patientId: "x", reason: "x") { __typename }'
     ),
@@ -290,6 +337,12 @@ async def test_a_mutation_without_its_scope_is_refused_before_it_runs(
     }
 
 
+# Subscriptions run on websockets only: each has its scope test there.
+SUBSCRIPTIONS = {
+    "Subscription.messagingEvents": "tests/api/test_messaging_live.py",
+}
+
+
 async def test_every_guarded_field_is_in_a_table() -> None:
     guarded = guarded_fields(build_schema(SchemaLimits()))
     in_table = {(row.scope, row.field) for row in ROWS}
@@ -297,6 +350,9 @@ async def test_every_guarded_field_is_in_a_table() -> None:
         for field in fields:
             if field.startswith("Mutation."):
                 assert field in MUTATIONS, f"add {field} to MUTATIONS"
+                continue
+            if field.startswith("Subscription."):
+                assert field in SUBSCRIPTIONS, f"add {field} to SUBSCRIPTIONS"
                 continue
             assert (scope, field) in in_table, f"add a row for {field} ({scope})"
     for row in ROWS:
