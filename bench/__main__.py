@@ -1,6 +1,7 @@
 """``make bench``: every benchmark against the embedded stack (or the configured stores).
 
-``python -m bench NAME…`` runs only those (``objects``, ``api_transfer``, ``provisioning``).
+``python -m bench NAME…`` runs only those (``objects``, ``api_transfer``, ``provisioning``,
+``messaging``).
 Prints the report and writes the sections it ran into ``docs/performance.md``.
 """
 
@@ -14,13 +15,14 @@ from pathlib import Path
 from api.embedded import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
-from bench import api_transfer, objects, provisioning
+from bench import api_transfer, messaging, objects, provisioning
 from bench.harness import Benchmark, Section, write_report
 
 BENCHMARKS: dict[str, Benchmark] = {
     "objects": objects.run,
     "api_transfer": api_transfer.run,
     "provisioning": provisioning.run,
+    "messaging": messaging.run,
 }
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 

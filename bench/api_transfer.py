@@ -10,16 +10,10 @@ measured apart from the client's: its resident set before a transfer against its
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import urllib3
@@ -31,6 +25,7 @@ from api.settings import Settings
 from api.stores_config import object_store_config, open_stores
 from bench.harness import Figure, Section, stopwatch
 from bench.objects import CHUNK, SIZE, MiB, raw_transfer
+from bench.server import api_server, free_port, memory_mib, reset_peak
 from resolvers.actors import ActorKind
 from resolvers.clock import SystemClock
 from resolvers.demo import seed_demo, stable_id
@@ -46,26 +41,6 @@ mutation($p: ID!, $s: Float!, $h: String!) {
   }
 }
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _status(pid: int, field: str) -> float:
-    """A ``/proc/<pid>/status`` memory field (``VmRSS``, ``VmHWM``), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    raise LookupError(field)
-
-
-def _reset_peak(pid: int) -> None:
-    """Start ``VmHWM`` afresh from the current resident set (Linux ≥ 4.0)."""
-    Path(f"/proc/{pid}/clear_refs").write_text("5")
 
 
 async def _token(settings: Settings) -> str:
@@ -88,20 +63,6 @@ async def _token(settings: Settings) -> str:
         )
     finally:
         await stores.close()
-
-
-@contextlib.contextmanager
-def _server(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    command = Path(sys.executable).with_name("espace-sante")
-    env = {**os.environ, **settings.child_environment(), "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [str(command), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def _content(block: bytes) -> tuple[bytes, str]:
@@ -140,8 +101,8 @@ class _Api:
         if upload["__typename"] != "DocumentUpload":
             raise RuntimeError(f"upload refused: {upload}")
         path = urlsplit(upload["apiUrl"]).path
-        before = _status(self.pid, "VmRSS")
-        _reset_peak(self.pid)
+        before = memory_mib(self.pid, "VmRSS")
+        reset_peak(self.pid)
         with stopwatch() as elapsed:
             response = self.http.request(
                 "PUT",
@@ -153,13 +114,13 @@ class _Api:
         seconds = elapsed()
         if response.status != 201:
             raise RuntimeError(f"upload failed: {response.status} {response.data!r}")
-        growth = _status(self.pid, "VmHWM") - before
+        growth = memory_mib(self.pid, "VmHWM") - before
         return response.json()["id"], SIZE / MiB / seconds, growth
 
     def download(self, document_id: str) -> tuple[float, float]:
         """MiB/s, and the server's memory growth (MiB) while streaming the content."""
-        before = _status(self.pid, "VmRSS")
-        _reset_peak(self.pid)
+        before = memory_mib(self.pid, "VmRSS")
+        reset_peak(self.pid)
         received = 0
         with stopwatch() as elapsed:
             response = self.http.request(
@@ -174,18 +135,7 @@ class _Api:
         seconds = elapsed()
         if received != SIZE:
             raise RuntimeError(f"downloaded {received} bytes of {SIZE}")
-        return SIZE / MiB / seconds, _status(self.pid, "VmHWM") - before
-
-
-def _ready(api: _Api, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(300):
-        if process.poll() is not None:
-            raise RuntimeError("the API server exited while starting")
-        with contextlib.suppress(urllib3.exceptions.HTTPError):
-            if api.http.request("GET", f"{api.base}/healthz", retries=False).status == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("the API server did not become ready")
+        return SIZE / MiB / seconds, memory_mib(self.pid, "VmHWM") - before
 
 
 async def run(settings: Settings) -> Section:
@@ -199,10 +149,9 @@ async def run(settings: Settings) -> Section:
         secret_key=config.secret_key,
         secure=config.secure,
     )
-    port = _free_port()
-    with _server(settings, port) as process:
+    port = free_port()
+    with api_server(settings, port) as process:
         api = _Api(f"http://127.0.0.1:{port}", process.pid, token)
-        await asyncio.to_thread(_ready, api, process)
         ups, downs, growths = [], [], []
         for _ in range(2):  # alternate, so that neither side always runs on a warmer server
             document_id, up, up_growth = await asyncio.to_thread(api.upload, head, block, sha256)
