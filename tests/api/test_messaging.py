@@ -168,6 +168,11 @@ async def test_others_reach_nothing_by_id_filter_or_count(
     assert filtered["data"]["conversations"]["totalCount"] == 0
     count = await moreau.post(UNREAD, {"p": CAMILLE})
     assert count["data"]["unreadMessageCount"] == 0  # his own conversations with her: none
+    # each attempt on her conversation is in Camille's history, as denied
+    denied = await events_of(seeded).distinct(
+        "action", {"patient_id": CAMILLE, "target_id": conversation_id, "outcome": "denied"}
+    )
+    assert {"conversation.open", "message.send"} <= set(denied)
 
 
 async def test_messages_are_checked_before_anything_is_written(

@@ -253,3 +253,40 @@ async def test_without_the_messaging_scope_there_is_no_event(
         }
     finally:
         await listening.close()
+
+
+async def test_reconnecting_while_messages_flow_loses_and_repeats_nothing(
+    instances: tuple[Instance, Instance],
+) -> None:
+    """Messages keep coming through A while the subscriber drops and resumes on B: the replay
+    and the live events overlap, and the subscriber still sees each message exactly once."""
+    a, b = instances
+    make = token_factory(a.app)
+    lefevre, patient = await doctor(make, a.http), await camille(make, a.http)
+    conversation_id = (await started(lefevre, CAMILLE, body="0"))["conversation"]["id"]
+    bodies = [str(n) for n in range(1, 41)]
+
+    async def flow() -> None:
+        for body in bodies:
+            await sent(lefevre, conversation_id, body=body)
+            await asyncio.sleep(0.01)
+
+    listening = await Subscriber.connect(b.url, patient.token)
+    cursor = (await listening.next())["cursor"]
+    sending = asyncio.create_task(flow())
+    seen: list[str] = []
+    try:
+        while len(seen) < len(bodies):
+            for _ in range(5):  # a few events, then drop the connection and resume
+                event = await listening.next()
+                seen.append(event["message"]["body"])
+                cursor = event["cursor"]
+                if len(seen) == len(bodies):
+                    break
+            await listening.close()
+            listening = await Subscriber.connect(b.url, patient.token, after=cursor)
+        assert await listening.nothing_within(0.5)
+    finally:
+        await listening.close()
+        await sending
+    assert seen == bodies
