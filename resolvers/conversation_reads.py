@@ -9,7 +9,6 @@ represented person's).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,16 +19,15 @@ from resolvers.audit import trace
 from resolvers.clock import Clock
 from resolvers.document_rules import DocumentConfig
 from resolvers.errors import InvalidInput
-from resolvers.messaging import name_keys
 from resolvers.messaging_access import Mailbox, open_conversation, open_mailbox
 from resolvers.pagination import decode_cursor, page_size
+from resolvers.text import prefix_query
 from storage.documents import DocumentDoc
 from storage.messages import ConversationDoc, MessageDoc
 from storage.repository import Page
 from storage.stores import Stores
 
 Counted = tuple[Page[Any], Callable[[], Awaitable[int]]]
-CORRESPONDENT_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,15 +48,6 @@ async def _closed_to(stores: Stores, professional_id: str) -> list[str]:
         "_id", {"_id": {"$in": correspondents}, "space.status": {"$nin": list(OPEN)}}
     )
     return sorted(set(blocked) | set(closed))
-
-
-def _correspondent(text: str, field: str) -> dict[str, Any]:
-    if len(text) > CORRESPONDENT_MAX:
-        raise InvalidInput(f"at most {CORRESPONDENT_MAX} characters", field="correspondent")
-    words = name_keys(text)
-    if not words:
-        raise InvalidInput("give at least one letter of a name", field="correspondent")
-    return {"$and": [{field: {"$regex": "^" + re.escape(word)}} for word in words]}
 
 
 async def _scope(
@@ -85,7 +74,7 @@ async def _scope(
         }
         keys = "professional_keys"
     if filters.correspondent is not None:
-        query.update(_correspondent(filters.correspondent, keys))
+        query.update(prefix_query(filters.correspondent, keys, argument="correspondent"))
     return query
 
 

@@ -30,6 +30,7 @@ from resolvers.document_rules import DocumentConfig
 from resolvers.errors import DomainError, Forbidden, InvalidInput
 from resolvers.guard import open_document
 from resolvers.messaging_access import open_conversation, open_mailbox
+from resolvers.text import search_words
 from storage.ids import new_id
 from storage.messages import (
     ConversationDoc,
@@ -87,13 +88,6 @@ def check_draft(draft: Draft, *, subject_required: bool) -> Draft:
     if not body.strip() and not ids and subject != END_SUBJECT:
         raise InvalidInput("the message is empty", field="body")
     return Draft(body=body, subject=subject, attachment_ids=ids)
-
-
-def name_keys(name: str) -> list[str]:
-    """The words of a name, lower-case and without accents, for search by correspondent."""
-    flat = unicodedata.normalize("NFKD", name.casefold())
-    letters = "".join(c if c.isalnum() else " " for c in flat if not unicodedata.combining(c))
-    return sorted(set(letters.split()))
 
 
 def patient_name(patient: PatientDoc) -> str:
@@ -224,8 +218,8 @@ def _new_conversation(
         "professional_name": professional,
         "profession_code": actor.profession_code,
         "patient_name": patient_name(patient),
-        "professional_keys": name_keys(professional),
-        "patient_keys": name_keys(patient_name(patient)),
+        "professional_keys": search_words(professional),
+        "patient_keys": search_words(patient_name(patient)),
         "reads": {},
         "closed_at": None,
         "patient_archived_at": None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.access import AccessMutations, AccessQuery
+from schema.catalogue import CatalogueMutations, CatalogueQuery
 from schema.document_mutations import DocumentMutations
 from schema.documents import DocumentQuery
 from schema.messaging import MessagingQuery
@@ -29,6 +30,7 @@ class Query(
     DocumentQuery,
     AccessQuery,
     MessagingQuery,
+    CatalogueQuery,
 ):
     pass
 
@@ -41,6 +43,7 @@ class Mutation(
     DocumentMutations,
     AccessMutations,
     MessagingMutations,
+    CatalogueMutations,
 ):
     pass
 

@@ -127,6 +127,13 @@ class RefreshTokenRepository(Repository[RefreshTokenDoc]):
             {"client_id": client_id, "revoked_at": None}, {"$set": {"revoked_at": now}}
         )
 
+    async def revoke_for(self, client_id: str, user_id: str, now: datetime) -> None:
+        """Every refresh token the client holds for one person (a pairing that ends)."""
+        await self.collection.update_many(
+            {"client_id": client_id, "user_id": user_id, "revoked_at": None},
+            {"$set": {"revoked_at": now}},
+        )
+
 
 class AccessTokenRepository(Repository[AccessTokenDoc]):
     name = "oauth_access_tokens"
@@ -155,4 +162,11 @@ class AccessTokenRepository(Repository[AccessTokenDoc]):
     async def revoke_client(self, client_id: str, now: datetime) -> None:
         await self.collection.update_many(
             {"client_id": client_id, "revoked_at": None}, {"$set": {"revoked_at": now}}
+        )
+
+    async def revoke_for(self, client_id: str, subject: str, now: datetime) -> None:
+        """Every access token the client holds for one subject (a pairing that ends)."""
+        await self.collection.update_many(
+            {"client_id": client_id, "subject": subject, "revoked_at": None},
+            {"$set": {"revoked_at": now}},
         )

@@ -8,6 +8,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.access import AuthorisationRepository, EmergencyAccessRepository
 from storage.audit import AccessEventRepository
+from storage.catalogue import CatalogueRepository, PairingRepository
 from storage.documents import DocumentRepository
 from storage.logins import LoginRepository
 from storage.messages import ConversationRepository, MessageRepository, ReceiptRepository
@@ -49,6 +50,8 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     ConversationRepository,
     MessageRepository,
     ReceiptRepository,
+    CatalogueRepository,
+    PairingRepository,
 )
 
 

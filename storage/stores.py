@@ -12,6 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.access import AuthorisationRepository, EmergencyAccessRepository
 from storage.audit import AccessEventRepository
+from storage.catalogue import CatalogueRepository, PairingRepository
 from storage.documents import DocumentRepository
 from storage.logins import LoginRepository
 from storage.messages import ConversationRepository, MessageRepository, ReceiptRepository
@@ -71,6 +72,8 @@ class Stores:
     conversations: ConversationRepository = field(init=False)
     messages: MessageRepository = field(init=False)
     receipts: ReceiptRepository = field(init=False)
+    catalogue: CatalogueRepository = field(init=False)
+    pairings: PairingRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.patients = PatientRepository(self.db)
@@ -95,6 +98,8 @@ class Stores:
         self.conversations = ConversationRepository(self.db)
         self.messages = MessageRepository(self.db)
         self.receipts = ReceiptRepository(self.db)
+        self.catalogue = CatalogueRepository(self.db)
+        self.pairings = PairingRepository(self.db)
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:

@@ -23,6 +23,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import AuthorizationCodeMixin, OpenIDCode, UserInfo
 
 from api.oauth.models import AuthorizationCode, Client, RefreshToken, User
+from resolvers import pairings
 from resolvers.actors import ActorKind
 from resolvers.scopes import allowed_for
 from storage.oauth_grants import AuthorizationCodeDoc, token_hash
@@ -38,6 +39,18 @@ def check_kind_allows(kind: ActorKind, scope: str | None) -> None:
     beyond = [name for name in scope_to_list(scope) or [] if name not in allowed_for(kind)]
     if beyond:
         raise InvalidScopeError(f"not available to a {kind.value}: {' '.join(beyond)}")
+
+
+def paired(server: OAuthServer, client: Any, patient_id: str) -> bool:
+    """A catalogue app gets tokens only while the patient's pairing holds (not revoked, not
+    expired, the app still referenced); other clients are not paired."""
+    if not isinstance(client, Client) or client.doc["kind"] != "app":
+        return True
+    return bool(
+        server.call(
+            pairings.check_active, server.stores, server.clock, patient_id, client.get_client_id()
+        )
+    )
 
 
 class S256CodeChallenge(CodeChallenge):
@@ -99,6 +112,11 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             "family_id": None,
         }
         self.server.call(self.server.stores.oauth_codes.insert, doc)
+        if request.client.doc["kind"] == "app":  # the patient's consent is the pairing
+            self.server.call(
+                pairings.record_consent, self.server.stores, self.server.clock,
+                user.subject.id, request.client.get_client_id(), scope_to_list(request.scope) or [],
+            )  # fmt: skip
 
     def query_authorization_code(self, code: str, client: ClientMixin) -> AuthorizationCode | None:
         """The code, consumed; ``None`` makes Authlib answer invalid_grant."""
@@ -119,6 +137,8 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code: AuthorizationCodeMixin) -> User | None:
         doc = cast(AuthorizationCode, authorization_code).doc
+        if not paired(self.server, self.request.client, doc["user_id"]):
+            return None  # invalid_grant
         return self.server.load_user(doc["user_kind"], doc["user_id"], doc["auth_time"])
 
 
@@ -147,6 +167,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token: TokenMixin) -> User | None:
         doc = cast(RefreshToken, refresh_token).doc
+        if not paired(self.server, self.request.client, doc["user_id"]):
+            return None  # invalid_grant
         return self.server.load_user(doc["user_kind"], doc["user_id"], doc["auth_time"])
 
     def revoke_old_credential(self, refresh_token: TokenMixin) -> None:

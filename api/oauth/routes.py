@@ -10,6 +10,7 @@ form here, and an upstream OpenID Connect provider (``api.oauth.upstream``).
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -27,6 +28,7 @@ from api.services import Services
 from resolvers import logins
 from resolvers.actors import ActorKind
 from resolvers.errors import DomainError
+from resolvers.pairings import referenced_app
 from resolvers.scopes import BY_NAME, SCOPES
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -166,15 +168,31 @@ class OAuthRoutes:
             return RedirectResponse("/oauth/login", status_code=303)
         client = grant.client
         redirect = urlsplit(grant.redirect_uri or "")
+        requested = (grant.request.scope or "").split()
+        context: dict[str, Any] = {
+            "client_name": client.doc["name"],
+            "user_label": await self._label(user),
+            "scopes": [BY_NAME[name].consent for name in requested],
+            "query": request.url.query,
+            "csrf": csrf_token(request),
+        }
+        template = "consent.html"
+        if client.doc["kind"] == "app":  # pairing: the app's terms, each category in plain words
+            app = await referenced_app(self.server.stores, client.get_client_id())
+            if app is None:
+                return error_page(request, "Cette application n'est pas référencée.", status=403)
+            template = "pairing.html"
+            reasons = {c["scope"]: c["justification"] for c in app["categories"]}
+            until = self.server.now() + timedelta(days=app["consent_days"])
+            context |= {
+                "app": app,
+                "categories": [
+                    (BY_NAME[name].consent, reasons[name]) for name in requested if name in reasons
+                ],
+                "until": f"{until:%d/%m/%Y}",
+            }
         return render(
-            request,
-            "consent.html",
-            csp=page_csp(f" {redirect.scheme}://{redirect.netloc}"),
-            client_name=client.doc["name"],
-            user_label=await self._label(user),
-            scopes=[BY_NAME[name].consent for name in (grant.request.scope or "").split()],
-            query=request.url.query,
-            csrf=csrf_token(request),
+            request, template, csp=page_csp(f" {redirect.scheme}://{redirect.netloc}"), **context
         )
 
     def _authorization_error(self, request: Request, error: OAuth2Error) -> Response:

@@ -129,7 +129,7 @@ def test_seed_demo_is_idempotent_from_the_command_line(data_dir: Path) -> None:
     )
     assert (
         b"created: SeedReport(patients=0, professionals=0, documents=0, logins=0, "
-        b"profile_items=0)" in second.stdout
+        b"profile_items=0, messages=0)" in second.stdout
     )
     assert b"created: SeedReport(" in first.stdout
 

@@ -188,6 +188,22 @@ ROWS = [
         login=PROFESSIONAL_RPPS,
     ),
     Row(
+        "space:manage",
+        "Query.pairings",
+        "{ me { id } pairings { id } }",
+        ["pairings"],
+        [],
+    ),
+    Row(
+        "catalogue:admin",
+        "Query.catalogueAdmin",
+        "{ me { id } catalogueAdmin { totalCount } }",
+        ["catalogueAdmin"],
+        {"totalCount": 0},
+        kind=ActorKind.OPERATOR,
+        other_scope="admin",
+    ),
+    Row(
         "provisioning",
         "Query.provisioningBatches",
         "{ me { id } provisioningBatches { totalCount } }",
@@ -312,6 +328,18 @@ MUTATIONS = {
     "Mutation.sendMessage": 'sendMessage(input: {conversationId: "x", body: "x"}) { __typename }',
     "Mutation.markConversationRead": 'markConversationRead(conversationId: "x") { __typename }',
     "Mutation.archiveConversation": 'archiveConversation(conversationId: "x") { __typename }',
+    "Mutation.createCatalogueApp": (
+        'createCatalogueApp(input: {name: "x", publisher: "x", description: "x", '
+        'domain: PREVENTION, categories: [], retentionDays: 1, consentText: "x"}) { __typename }'
+    ),
+    "Mutation.updateCatalogueApp": (
+        'updateCatalogueApp(id: "x", input: {name: "x", publisher: "x", description: "x", '
+        'domain: PREVENTION, categories: [], retentionDays: 1, consentText: "x"}) { __typename }'
+    ),
+    "Mutation.setCatalogueAppStatus": (
+        'setCatalogueAppStatus(id: "x", status: REFERENCED) { __typename }'
+    ),
+    "Mutation.revokePairing": 'revokePairing(patientId: "x", pairingId: "x") { __typename }',
     "Mutation.declareEmergencyAccess": (
         'declareEmergencyAccess(patientId: "x", reason: "x") { __typename }'
     ),
