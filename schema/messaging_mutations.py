@@ -4,17 +4,20 @@ result or a ``MessagingError`` with a code (``NOT_FOUND``, ``FORBIDDEN``, ``BAD_
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Annotated, TypeAlias
 
 import strawberry
 
 from resolvers import messaging
+from resolvers.actors import Actor
 from resolvers.messaging import Draft
 from schema.context import Info
 from schema.messaging import Conversation, Message
 from schema.permissions import scoped
 from schema.refusals import refused_as
 from schema.spaces import actor
+from storage.messages import ConversationDoc, MessageDoc
 
 
 @strawberry.type(description="A refused messaging operation, with a code to act on.")
@@ -59,6 +62,19 @@ ConversationResult: TypeAlias = Annotated[
 ]
 
 
+async def _sent(
+    sender: Actor, work: Awaitable[tuple[ConversationDoc, MessageDoc]]
+) -> MessageSent | MessagingError:
+    async def sent() -> MessageSent:
+        conversation, message = await work
+        return MessageSent(
+            conversation=Conversation.from_doc(conversation, sender),
+            sent_message=Message.from_doc(message, sender),
+        )
+
+    return await refused_as(MessagingError, sent())
+
+
 @strawberry.type
 class MessagingMutations:
     @strawberry.mutation(
@@ -70,17 +86,12 @@ class MessagingMutations:
     ) -> MessageSentResult | None:
         ctx, sender = info.context, actor(info)
         draft = Draft(body=input.body, subject=input.subject, attachment_ids=input.attachment_ids)
-
-        async def start() -> MessageSent:
-            conversation, message = await messaging.start_conversation(
+        return await _sent(
+            sender,
+            messaging.start_conversation(
                 ctx.stores, ctx.clock, ctx.documents, sender, input.patient_id, draft
-            )
-            return MessageSent(
-                conversation=Conversation.from_doc(conversation, sender),
-                sent_message=Message.from_doc(message, sender),
-            )
-
-        return await refused_as(MessagingError, start())
+            ),
+        )
 
     @strawberry.mutation(
         extensions=[scoped("messages:write")],
@@ -90,17 +101,12 @@ class MessagingMutations:
     async def send_message(self, info: Info, input: SendMessageInput) -> MessageSentResult | None:
         ctx, sender = info.context, actor(info)
         draft = Draft(body=input.body, subject=input.subject, attachment_ids=input.attachment_ids)
-
-        async def send() -> MessageSent:
-            conversation, message = await messaging.send_message(
+        return await _sent(
+            sender,
+            messaging.send_message(
                 ctx.stores, ctx.clock, ctx.documents, sender, input.conversation_id, draft
-            )
-            return MessageSent(
-                conversation=Conversation.from_doc(conversation, sender),
-                sent_message=Message.from_doc(message, sender),
-            )
-
-        return await refused_as(MessagingError, send())
+            ),
+        )
 
     @strawberry.mutation(
         extensions=[scoped("messages:read")],
