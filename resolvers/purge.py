@@ -46,6 +46,12 @@ async def _profile(stores: Stores, patient_id: str) -> None:
         await repository.collection.delete_many({"patient_id": patient_id})
 
 
+async def _agenda(stores: Stores, patient_id: str) -> None:
+    await stores.agenda_events.collection.delete_many({"patient_id": patient_id})
+    await stores.agenda_feeds.collection.delete_many({"patient_id": patient_id})
+    await stores.agenda_preferences.collection.delete_many({"_id": patient_id})
+
+
 PURGE_STEPS: list[PurgeStep] = [
     _credentials,
     _representations,
@@ -53,6 +59,7 @@ PURGE_STEPS: list[PurgeStep] = [
     _documents,
     _authorisations,
     _profile,
+    _agenda,
 ]
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.access import AuthorisationRepository, EmergencyAccessRepository
+from storage.agenda import AgendaEventRepository, AgendaFeedRepository, AgendaPreferencesRepository
 from storage.audit import AccessEventRepository
 from storage.documents import DocumentRepository
 from storage.logins import LoginRepository
@@ -45,6 +46,9 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     EntryRepository,
     MeasurementRepository,
     ChangeRepository,
+    AgendaEventRepository,
+    AgendaPreferencesRepository,
+    AgendaFeedRepository,
 )
 
 

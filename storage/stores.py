@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.access import AuthorisationRepository, EmergencyAccessRepository
+from storage.agenda import AgendaEventRepository, AgendaFeedRepository, AgendaPreferencesRepository
 from storage.audit import AccessEventRepository
 from storage.documents import DocumentRepository
 from storage.logins import LoginRepository
@@ -63,6 +64,9 @@ class Stores:
     profile_entries: EntryRepository = field(init=False)
     measurements: MeasurementRepository = field(init=False)
     profile_changes: ChangeRepository = field(init=False)
+    agenda_events: AgendaEventRepository = field(init=False)
+    agenda_preferences: AgendaPreferencesRepository = field(init=False)
+    agenda_feeds: AgendaFeedRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.patients = PatientRepository(self.db)
@@ -84,6 +88,9 @@ class Stores:
         self.profile_entries = EntryRepository(self.db)
         self.measurements = MeasurementRepository(self.db)
         self.profile_changes = ChangeRepository(self.db)
+        self.agenda_events = AgendaEventRepository(self.db)
+        self.agenda_preferences = AgendaPreferencesRepository(self.db)
+        self.agenda_feeds = AgendaFeedRepository(self.db)
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:
