@@ -286,14 +286,16 @@ def _range(since: datetime, until: datetime) -> None:
         raise InvalidInput(f"a range spans at most {MAX_RANGE.days} days", field="to")
 
 
+def _found(doc: EventDoc, since: datetime, until: datetime) -> Iterator[Found]:
+    for occurrence in series_of(doc).occurrences(since, until):
+        yield Found(doc, occurrence)
+
+
 def _merged(
     events: Iterable[EventDoc], since: datetime, until: datetime, after: tuple[datetime, str]
 ) -> Iterator[Found]:
     """Every occurrence in range, after the cursor ``after``, ordered by (start, event id)."""
-    streams = [
-        (Found(doc, occurrence) for occurrence in series_of(doc).occurrences(since, until))
-        for doc in events
-    ]
+    streams = [_found(doc, since, until) for doc in events]
     return (found for found in heapq.merge(*streams, key=lambda f: f.key) if found.key > after)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from schema.access import AccessMutations, AccessQuery
+from schema.agenda import AgendaQuery
+from schema.agenda_mutations import AgendaMutations
 from schema.document_mutations import DocumentMutations
 from schema.documents import DocumentQuery
 from schema.people import PeopleQuery
@@ -25,13 +27,19 @@ class Query(
     MeasurementTypesQuery,
     DocumentQuery,
     AccessQuery,
+    AgendaQuery,
 ):
     pass
 
 
 @strawberry.type
 class Mutation(
-    SpaceMutations, ProvisioningMutations, ProfileMutations, DocumentMutations, AccessMutations
+    SpaceMutations,
+    ProvisioningMutations,
+    ProfileMutations,
+    DocumentMutations,
+    AccessMutations,
+    AgendaMutations,
 ):
     pass
 
