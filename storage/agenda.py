@@ -138,7 +138,11 @@ class AgendaPreferencesRepository(Repository[PreferencesDoc]):
         add: Mapping[str, list[str]] | None = None,
         remove: Mapping[str, list[str]] | None = None,
     ) -> PreferencesDoc:
-        """Add values to and remove values from the lists, atomically."""
+        """Add values to and remove values from the lists (each change atomic)."""
+        empty = {"prevention_off": [], "dismissed": [], "updated_at": now}
+        await self.collection.update_one(
+            {"_id": patient_id}, {"$setOnInsert": empty}, upsert=True
+        )  # first, so that both lists exist whatever the change
         update: dict[str, Any] = {"$set": {"updated_at": now}}
         adding = {key: values for key, values in (add or {}).items() if values}
         removing = {key: values for key, values in (remove or {}).items() if values}
@@ -146,13 +150,10 @@ class AgendaPreferencesRepository(Repository[PreferencesDoc]):
             update["$addToSet"] = {key: {"$each": values} for key, values in adding.items()}
         if removing:
             update["$pullAll"] = removing
-        untouched = {"prevention_off", "dismissed"} - set(adding) - set(removing)
-        if untouched:
-            update["$setOnInsert"] = {key: [] for key in sorted(untouched)}
         doc = await self.collection.find_one_and_update(
-            {"_id": patient_id}, update, upsert=True, return_document=ReturnDocument.AFTER
+            {"_id": patient_id}, update, return_document=ReturnDocument.AFTER
         )
-        assert doc is not None  # noqa: S101 - upserted
+        assert doc is not None  # noqa: S101 - upserted above
         return doc
 
 
