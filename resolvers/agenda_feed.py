@@ -124,7 +124,7 @@ async def fetch_feed(stores: Stores, clock: Clock, secret: str, *, domain: str) 
         "status": "active",
         "$or": [{"series_end": None}, {"series_end": {"$gte": now - PAST}}],
     }
-    events = await stores.agenda_events.matching(query, MAX_EVENTS)
+    events = await stores.agenda_events.matching(query, MAX_EVENTS, latest_first=True)
     await trace(stores, clock, feed_actor(feed), patient_id=feed["patient_id"],
                 action="agenda.feed_fetched", target=("agenda", feed["patient_id"]))  # fmt: skip
     await stores.agenda_feeds.fetched(feed["_id"], now)

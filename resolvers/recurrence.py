@@ -9,9 +9,10 @@ has a first occurrence within a few years and expanding one stays cheap:
 
 - ``FREQ`` is DAILY, WEEKLY, MONTHLY or YEARLY (nothing repeats more than daily, apart from at
   most 12 times a day with ``BYHOUR``/``BYMINUTE``);
-- parts: ``INTERVAL`` (1–999), ``COUNT`` (1–1000) or ``UNTIL``, ``BYDAY``, ``BYMONTHDAY``,
-  ``BYMONTH``, ``BYHOUR``, ``BYMINUTE``, ``WKST``; no ``BYSECOND``, ``BYYEARDAY``, ``BYWEEKNO``,
-  ``BYSETPOS`` (rules that may never match would make dateutil search until year 9999);
+- parts: ``INTERVAL`` (1–999), ``COUNT`` (1–1000) or ``UNTIL``, ``BYDAY``, ``BYMONTHDAY`` (in
+  MONTHLY and YEARLY rules), ``BYMONTH``, ``BYHOUR``, ``BYMINUTE``, ``WKST``; no ``BYSECOND``,
+  ``BYYEARDAY``, ``BYWEEKNO``, ``BYSETPOS``: dateutil searches for a rule's next match until
+  the year 9999, so rules that may match rarely or never would let a request occupy a server;
 - the start must be the rule's first occurrence (RFC 5545 3.8.5.3: DTSTART synchronised);
 - ``UNTIL`` is stored in UTC; a date or a local time is read in the event's zone.
 """
@@ -19,7 +20,8 @@ has a first occurrence within a few years and expanding one stays cheap:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from calendar import isleap, monthrange
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -151,6 +153,8 @@ def normalise(text: str, tz: ZoneInfo, *, all_day: bool) -> str:
     months = _integers(parts, "BYMONTH", 1, 12)
     monthdays = _integers(parts, "BYMONTHDAY", -31, 31)
     ordinals = _weekdays(parts, freq, months)
+    if monthdays and freq in ("DAILY", "WEEKLY"):
+        raise _invalid("BYMONTHDAY goes with MONTHLY or YEARLY rules")  # WEEKLY: RFC 5545
     if monthdays and any(ordinals):
         raise _invalid("a numbered BYDAY cannot be combined with BYMONTHDAY")
     lengths = [MONTH_LENGTHS[month - 1] for month in months or range(1, 13)]
@@ -176,11 +180,44 @@ def parse(rule: str, local_start: datetime) -> rrule:
         raise _invalid(f"not a valid RRULE ({error})") from None
     if not isinstance(parsed, rrule):
         raise _invalid("one RRULE value is expected")
-    first = next(iter(parsed), None)
+    # checked on the start itself first: dateutil would search for a first match until 9999
+    first = next(iter(parsed), None) if _satisfies(_split(rule), local_start) else None
     if first != local_start:
         raise _invalid("the start must be the rule's first occurrence (e.g. a Monday for "
                        "BYDAY=MO)")  # fmt: skip
     return parsed
+
+
+def _nth(day: int, length: int) -> tuple[int, int]:
+    """Which weekday of its month (year) a day is, counted from the start and from the end."""
+    return (day - 1) // 7 + 1, -((length - day) // 7 + 1)
+
+
+def _satisfies(parts: dict[str, str], start: datetime) -> bool:
+    """Whether ``start`` passes the rule's BY filters: it is then the rule's first occurrence
+    (RFC 5545 3.3.10), found at once; otherwise no search is needed to refuse the rule."""
+    month_length = monthrange(start.year, start.month)[1]
+    checks: dict[str, Callable[[str], bool]] = {
+        "BYMONTH": lambda v: int(v) == start.month,
+        "BYMONTHDAY": lambda v: int(v) in (start.day, start.day - month_length - 1),
+        "BYHOUR": lambda v: int(v) == start.hour,
+        "BYMINUTE": lambda v: int(v) == start.minute,
+    }
+    for key, check in checks.items():
+        if key in parts and not any(check(value) for value in parts[key].split(",")):
+            return False
+    if "BYDAY" not in parts:
+        return True
+    in_year = parts["FREQ"] == "YEARLY" and "BYMONTH" not in parts
+    year_day = start.timetuple().tm_yday
+    year_length = 366 if isleap(start.year) else 365
+    nth = _nth(year_day, year_length) if in_year else _nth(start.day, month_length)
+    weekday = WEEKDAYS[start.weekday()]
+    for item in parts["BYDAY"].split(","):
+        found = _BYDAY.match(item)
+        if found and found.group(2) == weekday and int(found.group(1) or 0) in (0, *nth):
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, TypedDict
 
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from storage.profile import AuthorDoc
@@ -77,8 +77,12 @@ class AgendaEventRepository(Repository[EventDoc]):
             "$or": [{"series_end": None}, {"series_end": {"$gte": since}}],
         }
 
-    async def matching(self, query: Mapping[str, Any], limit: int) -> list[EventDoc]:
-        cursor = self.collection.find(query).sort([("start", ASCENDING), ("_id", ASCENDING)])
+    async def matching(
+        self, query: Mapping[str, Any], limit: int, *, latest_first: bool = False
+    ) -> list[EventDoc]:
+        """Events by start (``latest_first``: the latest ones, when ``limit`` cuts)."""
+        direction = DESCENDING if latest_first else ASCENDING
+        cursor = self.collection.find(query).sort([("start", direction), ("_id", direction)])
         return await cursor.to_list(limit)
 
     async def insert_new(self, doc: EventDoc) -> bool:

@@ -215,6 +215,12 @@ async def test_occurrences_come_page_by_page_in_order_with_a_total(
         ({"start": "2026-03-02T09:00:00", "recurrence": "FREQ=WEEKLY;BYDAY=XX"}, "recurrence"),
         ({"start": "2026-03-02T09:00:00", "recurrence": "FREQ=WEEKLY;BYDAY=TU"}, "recurrence"),
         ({"start": "2026-03-02T09:00:00", "recurrence": "FREQ=DAILY;COUNT=5000"}, "recurrence"),
+        # never on its start (a Monday): refused without dateutil searching until 9999
+        (
+            {"start": "2026-03-02T09:00:00", "recurrence": "FREQ=DAILY;INTERVAL=7;BYDAY=TU"},
+            "recurrence",
+        ),
+        ({"start": "2026-03-02T09:00:00", "recurrence": "FREQ=WEEKLY;BYMONTHDAY=2"}, "recurrence"),
         (
             {"start": "2026-03-02T09:00:00", "recurrence": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30"},
             "recurrence",

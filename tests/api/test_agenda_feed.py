@@ -21,8 +21,9 @@ from starlette.applications import Starlette
 
 from api.logs import configure_logging
 from api.settings import Settings
+from resolvers.purge import purge_patient
 from tests.api.agenda_support import NOW, added, doctor, holder, seeded_app
-from tests.api.documents_support import CAMILLE
+from tests.api.documents_support import CAMILLE, stores_of
 from tests.oauth_support import PATIENT_INS
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, token_factory
@@ -175,3 +176,22 @@ async def test_only_the_patients_side_manages_the_feed(
     assert refused["createAgendaFeed"] == {"__typename": "AgendaError", "code": "FORBIDDEN"}
     refused = await lefevre.data(REVOKE, {"p": CAMILLE})
     assert refused["revokeAgendaFeed"]["code"] == "FORBIDDEN"
+
+
+async def test_the_purge_of_a_deleted_space_takes_the_agenda_with_it(
+    make: TokenFactory, http: httpx.AsyncClient, app: Starlette, clock: FakeClock
+) -> None:
+    camille = await holder(make, http)
+    await added(camille, start="2026-12-01T10:00:00")
+    path = path_of((await camille.data(CREATE, {"p": CAMILLE}))["createAgendaFeed"]["url"])
+    await camille.data(
+        'mutation($p: ID!) { dismissForecastEntry(patientId: $p, entryId: "dtp-45y") '
+        "{ __typename } }",
+        {"p": CAMILLE},
+    )
+    stores = stores_of(app)
+    await purge_patient(stores, clock, CAMILLE)
+    assert await stores.agenda_events.count({"patient_id": CAMILLE}) == 0
+    assert await stores.agenda_feeds.count({"patient_id": CAMILLE}) == 0
+    assert await stores.agenda_preferences.count({"_id": CAMILLE}) == 0
+    assert (await http.get(path)).status_code == 404
