@@ -292,9 +292,7 @@ async def test_an_app_and_a_professional_add_events_each_under_its_own_name(
     assert titles == ["APP", "PROFESSIONAL"]
 
 
-async def test_a_closed_space_is_read_only(
-    make: TokenFactory, http: httpx.AsyncClient, app: Starlette
-) -> None:
+async def test_a_closed_space_is_read_only(make: TokenFactory, http: httpx.AsyncClient) -> None:
     camille = await holder(make, http, "agenda:read agenda:write space:manage")
     created = await added(camille, start="2026-03-10T10:00:00")
     await camille.data(f'mutation {{ closeSpace(patientId: "{CAMILLE}") {{ __typename }} }}')
