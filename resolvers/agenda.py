@@ -12,7 +12,7 @@ Every read and write is traced in the access history, refusals included.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -36,7 +36,7 @@ from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolvers.guard import open_patient
 from resolvers.pagination import decode_cursor, page_size
 from resolvers.recurrence import Occurrence, Series, zone
-from storage.agenda import EventAuthorDoc, EventDoc
+from storage.agenda import EventAuthorDoc, EventDoc, EventFields
 from storage.ids import new_id
 from storage.stores import Stores
 
@@ -85,12 +85,14 @@ async def event_author(stores: Stores, actor: Actor, *, for_practice: bool) -> E
     return {**base, "organisation": organisation}
 
 
-def _fields(given: EventInput) -> dict[str, Any]:
+def _fields(given: EventInput) -> EventFields:
     """The stored fields ``given`` describes, each checked (the author apart)."""
     when = timing(given)
+    title = text(given.title, "title", MAX_TITLE, required=True)
+    assert title is not None  # noqa: S101 - required
     return {
         "kind": kind(given.kind),
-        "title": text(given.title, "title", MAX_TITLE, required=True),
+        "title": title,
         "notes": text(given.notes, "notes", MAX_NOTES),
         "location": text(given.location, "location", MAX_LOCATION),
         "start": when.start,
@@ -134,13 +136,12 @@ async def add_event(
         raise Conflict(f"The agenda holds at most {MAX_EVENTS} events: cancel some first.")
     author, now = await event_author(stores, actor, for_practice=given.for_practice), clock.now()
     doc: EventDoc = {
-        "_id": event_id, "patient_id": patient_id, **fields,  # type: ignore[typeddict-item]
+        "_id": event_id, "patient_id": patient_id, **fields,
         "forecast_entry": forecast_entry, "author": author, "updated_by": author,
         "created_at": now, "updated_at": now, "sequence": 0, "status": "active",
         "cancelled_at": None,
     }  # fmt: skip
-    if not await stores.agenda_events.insert_new(doc):
-        raise Conflict("This event exists already.", field="eventId")
+    await stores.agenda_events.insert(doc)
     await trace(stores, clock, author, patient_id=patient_id, action="agenda.event_added",
                 target=target, emergency=standing.emergency)  # fmt: skip
     return doc
@@ -199,7 +200,7 @@ async def _changeable(
 
 
 async def _save(
-    stores: Stores, clock: Clock, actor: Actor, doc: EventDoc, changes: dict[str, Any], *,
+    stores: Stores, clock: Clock, actor: Actor, doc: EventDoc, changes: Mapping[str, object], *,
     action: str, standing: Standing,
 ) -> EventDoc:  # fmt: skip
     by = await event_author(stores, actor, for_practice=False)

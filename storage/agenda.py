@@ -31,9 +31,9 @@ class EventAuthorDoc(AuthorDoc):
     organisation: str | None
 
 
-class EventDoc(TypedDict):
-    _id: str
-    patient_id: str
+class EventFields(TypedDict):
+    """What an event's author (or the holder) sets, and changes."""
+
     kind: str  # appointment, reminder, vaccination, examination, dental, other
     title: str
     notes: str | None
@@ -46,6 +46,11 @@ class EventDoc(TypedDict):
     exdates: list[datetime]  # UTC starts of cancelled occurrences (EXDATE)
     series_end: datetime | None  # upper bound of the last occurrence's end; None: endless
     hidden_from_professionals: bool
+
+
+class EventDoc(EventFields):
+    _id: str
+    patient_id: str
     forecast_entry: str | None  # the forecast-calendar entry it was accepted from
     author: EventAuthorDoc
     updated_by: EventAuthorDoc
@@ -84,14 +89,6 @@ class AgendaEventRepository(Repository[EventDoc]):
         direction = DESCENDING if latest_first else ASCENDING
         cursor = self.collection.find(query).sort([("start", direction), ("_id", direction)])
         return await cursor.to_list(limit)
-
-    async def insert_new(self, doc: EventDoc) -> bool:
-        """Insert; ``False`` when an event with this id exists already."""
-        try:
-            await self.collection.insert_one(doc)
-        except DuplicateKeyError:
-            return False
-        return True
 
     async def update_active(
         self, event_id: str, changes: Mapping[str, Any], *, inc_sequence: bool = True
