@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.types import ASGIApp
 
 from api import graphiql
+from api.agenda_http import FEED_PREFIX, AgendaFeedRoutes
 from api.auth import BearerBackend, refuse
 from api.documents_http import DocumentRoutes
 from api.graphql_http import GraphQLApp
@@ -109,6 +110,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         WebSocketRoute(GRAPHQL_PATH, authenticated_graphql),
         *oauth.routes(),
         *DocumentRoutes(services).routes(authenticated),
+        *AgendaFeedRoutes(services).routes(),
         Mount(
             "/graphiql/assets",
             app=GZipMiddleware(
@@ -132,6 +134,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
                 "/oauth/token",
                 "/oauth/authorize",
             ],
+            secret_prefixes=[FEED_PREFIX],
         ),
         Middleware(SecurityHeadersMiddleware, https=https),
         Middleware(

@@ -32,13 +32,28 @@ class RequestContextMiddleware:
     the logs, returns it in the response, then logs one access line and records metrics.
 
     The access line has the path but never the query string: GET queries and OAuth redirects
-    carry data that must not be logged.
+    carry data that must not be logged. Paths under a ``secret_prefixes`` entry carry a secret
+    (the agenda's feed URLs): the line shows the prefix only.
     """
 
-    def __init__(self, app: ASGIApp, *, metrics: Metrics, routes: Iterable[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        routes: Iterable[str],
+        secret_prefixes: Iterable[str] = (),
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.routes = frozenset(routes)
+        self.secret_prefixes = tuple(secret_prefixes)
+
+    def _loggable(self, path: str) -> str:
+        for prefix in self.secret_prefixes:
+            if path.startswith(prefix):
+                return f"{prefix}…"
+        return path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -76,7 +91,7 @@ class RequestContextMiddleware:
                 log.info(
                     "http.request" if scope["type"] == "http" else "websocket.closed",
                     method=method,
-                    path=path,
+                    path=self._loggable(path),
                     status=status,
                     duration_ms=round(seconds * 1000, 2),
                     operation=state.get("graphql_operation"),

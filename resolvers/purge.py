@@ -52,6 +52,12 @@ async def _messages(stores: Stores, patient_id: str) -> None:
         await repository.collection.delete_many({"patient_id": patient_id})
 
 
+async def _agenda(stores: Stores, patient_id: str) -> None:
+    await stores.agenda_events.collection.delete_many({"patient_id": patient_id})
+    await stores.agenda_feeds.collection.delete_many({"patient_id": patient_id})
+    await stores.agenda_preferences.collection.delete_many({"_id": patient_id})
+
+
 PURGE_STEPS: list[PurgeStep] = [
     _credentials,
     _representations,
@@ -60,6 +66,7 @@ PURGE_STEPS: list[PurgeStep] = [
     _authorisations,
     _profile,
     _messages,
+    _agenda,
 ]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 
 from resolvers import people
+from resolvers.agenda_rules import DEFAULT_ZONE
 from resolvers.errors import Unauthenticated
 from resolvers.terminology import CodeList, terminology
 from schema.access import (
@@ -15,6 +16,22 @@ from schema.access import (
     AccessHistoryFilter,
     authorisations_of,
     history_of,
+)
+from schema.agenda import (
+    AgendaEventKind,
+    AgendaFeedStatus,
+    AgendaOccurrence,
+    AgendaPreferences,
+    ForecastEntry,
+    PreventionCategory,
+    PreventionMessage,
+    Since,
+    SinceDay,
+    agenda_of,
+    feed_status_of,
+    forecast_of,
+    preferences_of,
+    prevention_of,
 )
 from schema.context import Info
 from schema.documents import Document, DocumentFilterInput, documents_of
@@ -100,6 +117,59 @@ class Patient:
     )
     async def access_authorisations(self, info: Info) -> AccessAuthorisations | None:
         return await authorisations_of(info, self.doc["_id"])
+
+    @strawberry.field(
+        extensions=[scoped("agenda:read")],
+        description="Occurrences of the agenda's events that overlap [from, to) (at most 366 "
+        "days), by start: recurring events expanded in their own time zone; times in UTC and "
+        "in `timeZone`.",
+    )
+    async def agenda(  # noqa: PLR0917 - a connection's arguments
+        self,
+        info: Info,
+        since: Since,
+        to: datetime,
+        kinds: list[AgendaEventKind] | None = None,
+        time_zone: str = DEFAULT_ZONE,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[AgendaOccurrence] | None:
+        return await agenda_of(info, self.doc["_id"], since, to, kinds, time_zone, first, after)
+
+    @strawberry.field(
+        extensions=[scoped("agenda:read")],
+        description="The forecast calendar from the birth date: vaccinations, the mandatory "
+        "examinations of the child, dental check-ups due in [from, to) (default: from a year "
+        "ago to two years on), each proposed, accepted or dismissed.",
+    )
+    async def forecast(
+        self, info: Info, since: SinceDay = None, to: date | None = None
+    ) -> list[ForecastEntry] | None:
+        return await forecast_of(info, self.doc["_id"], since, to)
+
+    @strawberry.field(
+        extensions=[scoped("agenda:read")],
+        description="Prevention messages due today, each saying why; switched-off categories, "
+        "dismissed and accepted entries give none (the patient's side only).",
+    )
+    async def prevention_messages(
+        self, info: Info, categories: list[PreventionCategory] | None = None
+    ) -> list[PreventionMessage] | None:
+        return await prevention_of(info, self.doc["_id"], categories)
+
+    @strawberry.field(
+        extensions=[scoped("agenda:read")],
+        description="Prevention categories switched off, forecast entries dismissed.",
+    )
+    async def agenda_preferences(self, info: Info) -> AgendaPreferences | None:
+        return await preferences_of(info, self.doc["_id"])
+
+    @strawberry.field(
+        extensions=[scoped("agenda:read")],
+        description="Whether the agenda's iCalendar feed is on (the holder's side only).",
+    )
+    async def agenda_feed(self, info: Info) -> AgendaFeedStatus | None:
+        return await feed_status_of(info, self.doc["_id"])
 
     @strawberry.field(
         extensions=[scoped("space:manage")], description="The space's state and dates."

@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from schema.access import AccessMutations, AccessQuery
+from schema.agenda import AgendaQuery
+from schema.agenda_mutations import AgendaMutations
 from schema.catalogue import CatalogueMutations, CatalogueQuery
 from schema.document_mutations import DocumentMutations
 from schema.documents import DocumentQuery
@@ -31,6 +33,7 @@ class Query(
     AccessQuery,
     MessagingQuery,
     CatalogueQuery,
+    AgendaQuery,
 ):
     pass
 
@@ -44,6 +47,7 @@ class Mutation(
     AccessMutations,
     MessagingMutations,
     CatalogueMutations,
+    AgendaMutations,
 ):
     pass
 

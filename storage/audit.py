@@ -16,7 +16,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from storage.repository import Keyset, Page, Repository
 
 Outcome = Literal["allowed", "denied"]
-ACTOR_KINDS = ["patient", "professional", "app", "operator"]
+ACTOR_KINDS = ["patient", "professional", "app", "operator", "feed"]  # feed: an iCalendar feed URL
 
 
 class AuditActorDoc(TypedDict):

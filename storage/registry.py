@@ -7,6 +7,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.access import AuthorisationRepository, EmergencyAccessRepository
+from storage.agenda import AgendaEventRepository, AgendaFeedRepository, AgendaPreferencesRepository
 from storage.audit import AccessEventRepository
 from storage.catalogue import CatalogueRepository, PairingRepository
 from storage.documents import DocumentRepository
@@ -52,6 +53,9 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     ReceiptRepository,
     CatalogueRepository,
     PairingRepository,
+    AgendaEventRepository,
+    AgendaPreferencesRepository,
+    AgendaFeedRepository,
 )
 
 

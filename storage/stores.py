@@ -11,6 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
 from storage.access import AuthorisationRepository, EmergencyAccessRepository
+from storage.agenda import AgendaEventRepository, AgendaFeedRepository, AgendaPreferencesRepository
 from storage.audit import AccessEventRepository
 from storage.catalogue import CatalogueRepository, PairingRepository
 from storage.documents import DocumentRepository
@@ -74,6 +75,9 @@ class Stores:
     receipts: ReceiptRepository = field(init=False)
     catalogue: CatalogueRepository = field(init=False)
     pairings: PairingRepository = field(init=False)
+    agenda_events: AgendaEventRepository = field(init=False)
+    agenda_preferences: AgendaPreferencesRepository = field(init=False)
+    agenda_feeds: AgendaFeedRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.patients = PatientRepository(self.db)
@@ -100,6 +104,9 @@ class Stores:
         self.receipts = ReceiptRepository(self.db)
         self.catalogue = CatalogueRepository(self.db)
         self.pairings = PairingRepository(self.db)
+        self.agenda_events = AgendaEventRepository(self.db)
+        self.agenda_preferences = AgendaPreferencesRepository(self.db)
+        self.agenda_feeds = AgendaFeedRepository(self.db)
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:

@@ -102,8 +102,47 @@ START_AND_READ = (
     "{ ... on MessageSent { conversation { closed messages { totalCount } } } } }"
 )
 
+
+def agenda_row(field: str, selection: str, value: Any) -> Row:
+    """A row for an agenda field of the demo patient, read by its holder."""
+    name = field.partition("(")[0]
+    return Row(
+        "agenda:read",
+        f"Patient.{name}",
+        f"{{ me {{ id patient {{ id {field}{selection} }} }} }}",
+        ["me", "patient", name],
+        value,
+    )
+
+
+AGENDA_ROWS = [
+    agenda_row(
+        'agenda(from: "2026-01-01T00:00:00Z", to: "2026-12-31T00:00:00Z")',
+        " { totalCount }",
+        {"totalCount": 0},
+    ),
+    # Camille turns 45 on 14 March 2030: the dTP booster
+    agenda_row('forecast(from: "2030-01-01", to: "2031-01-01")', " { id }", [{"id": "dtp-45y"}]),
+    agenda_row("preventionMessages(categories: [DENTAL])", " { id }", []),  # only 3 to 24
+    agenda_row(
+        "agendaPreferences",
+        " { preventionOff dismissedEntries }",
+        {"preventionOff": [], "dismissedEntries": []},
+    ),
+    agenda_row("agendaFeed", " { active }", {"active": False}),
+    Row(
+        "agenda:read",
+        "Query.agendaEvent",
+        '{ me { id } agendaEvent(id: "unknown") { id } }',
+        ["agendaEvent"],
+        None,
+        granted_codes=("NOT_FOUND",),
+    ),
+]
+
 ROWS = [
     *PROFILE_ROWS,
+    *AGENDA_ROWS,
     Row(
         "documents:read",
         "Patient.documents",
@@ -343,6 +382,24 @@ MUTATIONS = {
     "Mutation.declareEmergencyAccess": (
         'declareEmergencyAccess(patientId: "x", reason: "x") { __typename }'
     ),
+    "Mutation.addAgendaEvent": (
+        'addAgendaEvent(patientId: "x", input: {kind: APPOINTMENT, title: "x"}) { __typename }'
+    ),
+    "Mutation.changeAgendaEvent": (
+        'changeAgendaEvent(eventId: "x", input: {kind: APPOINTMENT, title: "x"}) { __typename }'
+    ),
+    "Mutation.cancelAgendaEvent": 'cancelAgendaEvent(eventId: "x") { __typename }',
+    "Mutation.acceptForecastEntry": (
+        'acceptForecastEntry(patientId: "x", entryId: "x") { __typename }'
+    ),
+    "Mutation.dismissForecastEntry": (
+        'dismissForecastEntry(patientId: "x", entryId: "x") { __typename }'
+    ),
+    "Mutation.setPreventionCategory": (
+        'setPreventionCategory(patientId: "x", category: DENTAL, enabled: false) { __typename }'
+    ),
+    "Mutation.createAgendaFeed": 'createAgendaFeed(patientId: "x") { __typename }',
+    "Mutation.revokeAgendaFeed": 'revokeAgendaFeed(patientId: "x") { __typename }',
     "Mutation.requestProvisioningUpload": "requestProvisioningUpload(format: CSV) { __typename }",
     "Mutation.startProvisioning": 'startProvisioning(batchId: "x") { __typename }',
 }

@@ -1,0 +1,244 @@
+"""Changing the agenda: events, the forecast entries the patient accepts or dismisses, prevention
+categories, and the iCalendar feed. Refusals are ``AgendaError`` results with a code and the
+input field at fault."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from datetime import date, datetime
+from typing import Annotated, TypeAlias, TypeVar
+
+import strawberry
+
+from resolvers import agenda, agenda_feed, agenda_forecast
+from resolvers.agenda_forecast import Acceptance
+from resolvers.agenda_rules import DEFAULT_ZONE, EventInput
+from schema.agenda import AgendaEvent, AgendaEventKind, AgendaPreferences, PreventionCategory
+from schema.context import Info
+from schema.permissions import scoped
+from schema.refusals import refused_as
+from schema.spaces import actor
+from storage.agenda import EventDoc
+
+T = TypeVar("T")
+
+
+@strawberry.input(
+    description="An event: `start` (and `end`) for a timed one, or `date` (and `endDate`) for "
+    "an all-day one. A time without an offset is read in `timeZone`."
+)
+class AgendaEventInput:
+    kind: AgendaEventKind
+    title: str
+    start: datetime | None = None
+    end: datetime | None = strawberry.field(default=None, description="Default: the start.")
+    day: date | None = strawberry.field(
+        default=None, name="date", description="All-day: the first day."
+    )
+    end_date: date | None = strawberry.field(default=None, description="All-day: the last day.")
+    time_zone: str = strawberry.field(default=DEFAULT_ZONE, description="An IANA zone.")
+    recurrence: str | None = strawberry.field(
+        default=None,
+        description="An RFC 5545 RRULE value, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10 (at most "
+        "daily; see docs/agenda.md).",
+    )
+    exceptions: list[datetime] | None = strawberry.field(
+        default=None, description="Starts of occurrences cancelled (EXDATE)."
+    )
+    notes: str | None = None
+    location: str | None = None
+    hidden_from_professionals: bool = strawberry.field(
+        default=False, description="The patient's side only."
+    )
+    for_practice: bool = strawberry.field(
+        default=False,
+        description="A professional adds it for their place of practice (an establishment).",
+    )
+
+    def checked(self) -> EventInput:
+        return EventInput(
+            kind=self.kind.value, title=self.title, start=self.start, end=self.end,
+            day=self.day, last_day=self.end_date, time_zone=self.time_zone,
+            recurrence=self.recurrence, exceptions=tuple(self.exceptions or ()),
+            notes=self.notes, location=self.location,
+            hidden_from_professionals=self.hidden_from_professionals,
+            for_practice=self.for_practice,
+        )  # fmt: skip
+
+
+@strawberry.input(description="When and where to plan an accepted forecast entry.")
+class ForecastAcceptanceInput:
+    start: datetime | None = strawberry.field(
+        default=None, description="Default: an all-day event on the day it is due (or today)."
+    )
+    end: datetime | None = None
+    time_zone: str = DEFAULT_ZONE
+    location: str | None = None
+    notes: str | None = None
+
+
+@strawberry.type(description="The event after the change.")
+class AgendaEventChange:
+    event: AgendaEvent
+
+
+@strawberry.type(description="The feed's URL, shown this once; the previous one stops working.")
+class AgendaFeedCreated:
+    url: str
+    created_at: datetime
+
+
+@strawberry.type
+class AgendaFeedRevoked:
+    revoked: bool = strawberry.field(description="False when there was no feed.")
+
+
+@strawberry.type(description="A refused agenda change, with a code to act on.")
+class AgendaError:
+    code: str
+    message: str
+    field: str | None
+
+
+AgendaEventResult: TypeAlias = Annotated[
+    AgendaEventChange | AgendaError, strawberry.union("AgendaEventResult")
+]
+AgendaPreferencesResult: TypeAlias = Annotated[
+    AgendaPreferences | AgendaError, strawberry.union("AgendaPreferencesResult")
+]
+AgendaFeedResult: TypeAlias = Annotated[
+    AgendaFeedCreated | AgendaError, strawberry.union("AgendaFeedResult")
+]
+AgendaFeedRevocationResult: TypeAlias = Annotated[
+    AgendaFeedRevoked | AgendaError, strawberry.union("AgendaFeedRevocationResult")
+]
+
+
+async def _refused(work: Awaitable[T]) -> T | AgendaError:
+    return await refused_as(AgendaError, work)
+
+
+async def _changed(work: Awaitable[EventDoc]) -> AgendaEventChange:
+    return AgendaEventChange(event=AgendaEvent.from_doc(await work))
+
+
+@strawberry.type
+class AgendaMutations:
+    @strawberry.mutation(
+        extensions=[scoped("agenda:write")],
+        description="Add an event to a patient's agenda; you are its author.",
+    )
+    async def add_agenda_event(
+        self, info: Info, patient_id: strawberry.ID, input: AgendaEventInput
+    ) -> AgendaEventResult | None:
+        ctx = info.context
+        work = agenda.add_event(ctx.stores, ctx.clock, actor(info), patient_id, input.checked())
+        return await _refused(_changed(work))
+
+    @strawberry.mutation(
+        extensions=[scoped("agenda:write")],
+        description="Replace an event's fields (its author or the patient's side).",
+    )
+    async def change_agenda_event(
+        self, info: Info, event_id: strawberry.ID, input: AgendaEventInput
+    ) -> AgendaEventResult | None:
+        ctx = info.context
+        work = agenda.change_event(ctx.stores, ctx.clock, actor(info), event_id, input.checked())
+        return await _refused(_changed(work))
+
+    @strawberry.mutation(
+        extensions=[scoped("agenda:write")],
+        description="Cancel an event, or one occurrence of a recurring one (its start).",
+    )
+    async def cancel_agenda_event(
+        self, info: Info, event_id: strawberry.ID, occurrence_start: datetime | None = None
+    ) -> AgendaEventResult | None:
+        ctx = info.context
+        work = agenda.cancel_event(ctx.stores, ctx.clock, actor(info), event_id, occurrence_start)
+        return await _refused(_changed(work))
+
+    @strawberry.mutation(
+        extensions=[scoped("agenda:write")],
+        description="Put a forecast entry in the agenda, as an event (the patient's side).",
+    )
+    async def accept_forecast_entry(
+        self,
+        info: Info,
+        patient_id: strawberry.ID,
+        entry_id: str,
+        plan: ForecastAcceptanceInput | None = None,
+    ) -> AgendaEventResult | None:
+        ctx, given = info.context, plan or ForecastAcceptanceInput()
+        checked = Acceptance(given.start, given.end, given.time_zone, given.location, given.notes)
+        work = agenda_forecast.accept(
+            ctx.stores, ctx.clock, actor(info), patient_id, entry_id, checked
+        )
+        return await _refused(_changed(work))
+
+    @strawberry.mutation(
+        extensions=[scoped("agenda:write")],
+        description="Dismiss a forecast entry (or take the dismissal back): no message for it.",
+    )
+    async def dismiss_forecast_entry(
+        self, info: Info, patient_id: strawberry.ID, entry_id: str, dismissed: bool = True
+    ) -> AgendaPreferencesResult | None:
+        ctx = info.context
+
+        async def work() -> AgendaPreferences:
+            doc = await agenda_forecast.dismiss(
+                ctx.stores, ctx.clock, actor(info), patient_id, entry_id, dismissed
+            )
+            return AgendaPreferences.from_doc(doc)
+
+        return await _refused(work())
+
+    @strawberry.mutation(
+        extensions=[scoped("agenda:write")],
+        description="Switch a category of prevention messages on or off (the holder's side).",
+    )
+    async def set_prevention_category(
+        self, info: Info, patient_id: strawberry.ID, category: PreventionCategory, enabled: bool
+    ) -> AgendaPreferencesResult | None:
+        ctx = info.context
+
+        async def work() -> AgendaPreferences:
+            doc = await agenda_forecast.set_prevention(
+                ctx.stores, ctx.clock, actor(info), patient_id, category.value, enabled
+            )
+            return AgendaPreferences.from_doc(doc)
+
+        return await _refused(work())
+
+    @strawberry.mutation(
+        extensions=[scoped("agenda:write")],
+        description="Create (or rotate) the agenda's secret iCalendar feed URL (the holder's "
+        "side): calendar apps subscribe to it.",
+    )
+    async def create_agenda_feed(
+        self, info: Info, patient_id: strawberry.ID
+    ) -> AgendaFeedResult | None:
+        ctx = info.context
+
+        async def work() -> AgendaFeedCreated:
+            created = await agenda_feed.create_feed(
+                ctx.stores, ctx.clock, actor(info), patient_id,
+                base_url=ctx.documents.public_base_url,
+            )  # fmt: skip
+            return AgendaFeedCreated(url=created.url, created_at=created.feed["created_at"])
+
+        return await _refused(work())
+
+    @strawberry.mutation(
+        extensions=[scoped("agenda:write")],
+        description="End the agenda's iCalendar feed: its URL answers 404 from now on.",
+    )
+    async def revoke_agenda_feed(
+        self, info: Info, patient_id: strawberry.ID
+    ) -> AgendaFeedRevocationResult | None:
+        ctx = info.context
+
+        async def work() -> AgendaFeedRevoked:
+            revoked = await agenda_feed.revoke_feed(ctx.stores, ctx.clock, actor(info), patient_id)
+            return AgendaFeedRevoked(revoked=revoked)
+
+        return await _refused(work())
