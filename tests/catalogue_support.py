@@ -13,6 +13,8 @@ APP_INPUT = {
         {"scope": "documents:read", "justification": "Afficher vos comptes rendus."},
         {"scope": "measurements:read", "justification": "Tracer vos courbes de glycémie."},
         {"scope": "measurements:write", "justification": "Enregistrer les mesures du capteur."},
+        {"scope": "agenda:read", "justification": "Vous rappeler vos rendez-vous."},
+        {"scope": "agenda:write", "justification": "Noter vos contrôles de glycémie."},
     ],
     "retentionDays": 90,
     "consentDays": 365,

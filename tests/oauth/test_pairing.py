@@ -18,7 +18,8 @@ from tests.tokens import token_factory
 
 CAMILLE = stable_id("patient:camille")
 JEAN_INS = "162058002108831"  # Jean, another adult of the demo set
-SCOPE = "openid documents:read measurements:read measurements:write"
+# the patient consents to reading the agenda, not to writing it (the app asks for both)
+SCOPE = "openid documents:read measurements:read measurements:write agenda:read"
 PAIRINGS = """
 query { pairings { id consentedAt expiresAt revokedAt revokedBecause
   app { name } categories { scope label justification } } }
@@ -28,6 +29,14 @@ mutation($p: ID!, $id: ID!) { revokePairing(patientId: $p, pairingId: $id) {
   __typename ... on Pairing { revokedAt revokedBecause } ... on CatalogueError { code } } }
 """
 DOCUMENTS = '{ patient(id: "%s") { documents { totalCount } } }'
+AGENDA = (
+    '{ patient(id: "%s") { agenda(from: "2026-01-01T00:00:00Z", to: "2026-12-31T00:00:00Z") '
+    "{ totalCount } } }"
+)
+ADD_EVENT = """
+mutation { addAgendaEvent(patientId: "%s", input: {kind: REMINDER, title: "Glycémie",
+  start: "2026-12-01T08:00:00Z"}) { __typename } }
+"""
 IDENTITY = f'{{ patient(id: "{CAMILLE}") {{ identity {{ birthNames }} }} }}'
 MEASURE = """
 mutation { recordMeasurement(patientId: "%s", input: {code: "2339-0", unit: "g/L", value: 1.05,
@@ -106,7 +115,11 @@ async def test_a_patient_pairs_an_app_which_then_reaches_only_what_she_consented
     assert documents["data"]["patient"]["documents"]["totalCount"] > 0
     recorded = await gql(net, live, MEASURE % CAMILLE, access)
     assert recorded["data"]["recordMeasurement"]["__typename"] == "MeasurementRecorded"
-    # beyond it: nothing
+    agenda = await gql(net, live, AGENDA % CAMILLE, access)
+    assert agenda["data"]["patient"]["agenda"]["totalCount"] >= 0
+    # beyond it: nothing (not even a category the app asked for, when she did not consent)
+    adding = await gql(net, live, ADD_EVENT % CAMILLE, access)
+    assert adding["errors"][0]["extensions"]["code"] == "INSUFFICIENT_SCOPE"
     identity = await gql(
         net, live, f'{{ patient(id: "{CAMILLE}") {{ identity {{ birthNames }} }} }}', access
     )
@@ -129,7 +142,7 @@ async def test_an_app_cannot_ask_for_more_than_its_categories(
 ) -> None:
     app = await referenced_app(live, net)
     with pytest.raises(OAuthError):
-        await pair(live, browser, app["clientId"], scope="openid agenda:write")
+        await pair(live, browser, app["clientId"], scope="openid documents:write")
     manager = await token_factory(live.app)(ActorKind.PATIENT, PATIENT_INS, "space:manage")
     assert (await gql(net, live, PAIRINGS, manager))["data"]["pairings"] == []
 
@@ -152,11 +165,15 @@ async def test_revoking_a_pairing_stops_its_tokens_on_their_next_request(
     async with AsyncOAuth2Client(app["clientId"], token_endpoint_auth_method="none") as oauth:
         with pytest.raises(OAuthError, match="invalid_grant"):
             await oauth.refresh_token(live.token_url, refresh_token=token["refresh_token"])
-    # pairing again is a new consent
-    again, _ = await pair(live, browser, app["clientId"])
-    assert (
-        await graphql(net, live, DOCUMENTS % CAMILLE, str(again["access_token"]))
-    ).status_code == 200
+    # pairing again is a new consent, which may differ: now the agenda, written, and nothing else
+    again, _ = await pair(live, browser, app["clientId"], scope="openid agenda:read agenda:write")
+    added = await gql(net, live, ADD_EVENT % CAMILLE, str(again["access_token"]))
+    assert added["data"]["addAgendaEvent"]["__typename"] == "AgendaEventChange"
+    reading = await gql(net, live, DOCUMENTS % CAMILLE, str(again["access_token"]))
+    assert reading["errors"][0]["extensions"]["code"] == "INSUFFICIENT_SCOPE"
+    [renewed] = (await gql(net, live, PAIRINGS, manager))["data"]["pairings"]
+    assert renewed["revokedAt"] is None
+    assert [c["scope"] for c in renewed["categories"]] == ["agenda:read", "agenda:write"]
 
 
 async def test_withdrawing_an_app_ends_every_pairing_at_once(
