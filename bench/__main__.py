@@ -1,7 +1,8 @@
 """``make bench``: every benchmark against the embedded stack (or the configured stores).
 
 ``python -m bench NAME…`` runs only those (``objects``, ``api_transfer``, ``provisioning``,
-``messaging``).
+``messaging``,
+``dashboard``, ``document_list``).
 Prints the report and writes the sections it ran into ``docs/performance.md``.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from api.embedded import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
-from bench import api_transfer, messaging, objects, provisioning
+from bench import api_transfer, dashboard, document_list, messaging, objects, provisioning
 from bench.harness import Benchmark, Section, write_report
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -23,6 +24,8 @@ BENCHMARKS: dict[str, Benchmark] = {
     "api_transfer": api_transfer.run,
     "provisioning": provisioning.run,
     "messaging": messaging.run,
+    "dashboard": dashboard.run,
+    "document_list": document_list.run,
 }
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 

@@ -38,19 +38,33 @@ def reset_peak(pid: int) -> None:
 
 
 @contextlib.contextmanager
-def api_server(settings: Settings, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``espace-sante serve`` on ``port``, ready to answer, stopped on exit."""
-    command = Path(sys.executable).with_name("espace-sante")
-    env = {**os.environ, **settings.child_environment(), "LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [str(command), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env
-    )
+def api_server(
+    settings: Settings, port: int, *, argv: list[str] | None = None, ready_path: str = "/healthz"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``espace-sante serve`` (or ``argv``) on ``port``, ready to answer, stopped on exit. The
+    background workers are off: their periodic passes would be counted as the server's work."""
+    command = argv or [
+        str(Path(sys.executable).with_name("espace-sante")), "serve", "--host", "127.0.0.1",
+        "--port", str(port),
+    ]  # fmt: skip
+    env = {
+        **os.environ, **settings.child_environment(), "LOG_LEVEL": "WARNING",
+        "BACKGROUND_WORKERS": "false",
+    }  # fmt: skip
+    process = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parents[1])
     try:
-        _wait_ready(f"http://127.0.0.1:{port}/healthz", process)
+        _wait_ready(f"http://127.0.0.1:{port}{ready_path}", process)
         yield process
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
@@ -61,7 +75,7 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
             contextlib.suppress(URLError, ConnectionError),
             urllib.request.urlopen(url, timeout=1) as answer,  # noqa: S310 - loopback
         ):
-            if answer.status == 200:
+            if answer.status < 500:
                 return
         time.sleep(0.1)
     raise RuntimeError("the API server did not become ready")

@@ -1,0 +1,163 @@
+"""The patient dashboard through GraphQL, against a hand-written route doing the same work.
+
+One GraphQL query a frontend would send (``bench/dashboard_data.py``): the profile's sections,
+the 20 latest documents with their authors, the 10 latest conversations with their last message
+and correspondent, the next 5 agenda events. The baseline (``bench/dashboard_baseline.py``)
+answers the same bytes (a test checks it) from the same use cases, without GraphQL. Each runs as
+its own process; measured as the patient and as her primary physician (the access policy's
+reads included on both sides):
+
+- the server process's CPU time per request (``/proc``), over sequential requests;
+- latency under 16 concurrent clients, p50 and p99.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import sys
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from api.cli_oauth import keyring_for
+from api.oauth.dev_tokens import issue_dev_token
+from api.settings import Settings
+from api.stores_config import open_stores
+from bench.dashboard_data import DASHBOARD, LEFEVRE_RPPS, PATIENT_INS, SCOPES, VARIABLES, prepare
+from bench.harness import Figure, Section
+from bench.server import api_server, cpu_seconds, free_port
+from resolvers.actors import ActorKind
+from resolvers.clock import SystemClock
+
+SEQUENTIAL = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "300"))
+CLIENTS = 16
+PER_CLIENT = int(os.environ.get("BENCH_DASHBOARD_PER_CLIENT", "25"))
+WARM_UP = 30
+
+
+async def _tokens(settings: Settings) -> dict[str, str]:
+    stores = open_stores(settings)
+    try:
+        await stores.prepare()
+        await prepare(stores)
+        keyring = keyring_for(settings, stores)
+        await keyring.load()
+        people = {"patient": (ActorKind.PATIENT, PATIENT_INS),
+                  "professional": (ActorKind.PROFESSIONAL, LEFEVRE_RPPS)}  # fmt: skip
+        return {
+            who: await issue_dev_token(
+                stores,
+                keyring,
+                SystemClock(),
+                issuer=settings.public_base_url,
+                audience=settings.audience,
+                kind=kind,
+                login=login,
+                scope=SCOPES,
+                lifetime=timedelta(hours=2),
+            )
+            for who, (kind, login) in people.items()
+        }
+    finally:
+        await stores.close()
+
+
+class Target:
+    """One server and how to ask it for the dashboard."""
+
+    def __init__(self, name: str, base: str, path: str, body: dict[str, Any], pid: int) -> None:
+        self.name, self.path, self.body, self.pid = name, path, body, pid
+        self.http = httpx.AsyncClient(
+            base_url=base, timeout=60, limits=httpx.Limits(max_connections=32)
+        )
+
+    async def ask(self, token: str) -> bytes:
+        answer = await self.http.post(
+            self.path, json=self.body, headers={"authorization": f"Bearer {token}"}
+        )
+        if answer.status_code != 200:
+            raise RuntimeError(f"{self.name}: {answer.status_code} {answer.text[:200]}")
+        return answer.content
+
+    async def cpu_per_request(self, token: str, count: int) -> float:
+        """Milliseconds of the server's CPU per request, requests one after the other."""
+        before = cpu_seconds(self.pid)
+        for _ in range(count):
+            await self.ask(token)
+        return (cpu_seconds(self.pid) - before) * 1000 / count
+
+    async def latencies(self, token: str) -> list[float]:
+        times: list[float] = []
+
+        async def client() -> None:
+            for _ in range(PER_CLIENT):
+                started = time.perf_counter()
+                await self.ask(token)
+                times.append((time.perf_counter() - started) * 1000)
+
+        await asyncio.gather(*(client() for _ in range(CLIENTS)))
+        return times
+
+
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[98]
+
+
+async def _measure(ours: Target, base: Target, token: str) -> dict[str, tuple[float, float]]:
+    if await ours.ask(token) != await base.ask(token):
+        raise RuntimeError("the baseline does not answer the same bytes as GraphQL")
+    for target in (ours, base):
+        for _ in range(WARM_UP):
+            await target.ask(token)
+    cpu: dict[str, list[float]] = {"ours": [], "base": []}
+    for _ in range(3):  # alternate, so that neither side always runs on a warmer machine
+        cpu["ours"].append(await ours.cpu_per_request(token, SEQUENTIAL // 3))
+        cpu["base"].append(await base.cpu_per_request(token, SEQUENTIAL // 3))
+    ours_times, base_times = await ours.latencies(token), await base.latencies(token)
+    return {
+        "cpu": (statistics.median(cpu["ours"]), statistics.median(cpu["base"])),
+        "p50": (statistics.median(ours_times), statistics.median(base_times)),
+        "p99": (_p99(ours_times), _p99(base_times)),
+    }
+
+
+async def run(settings: Settings) -> Section:
+    tokens = await _tokens(settings)
+    api_port, base_port = free_port(), free_port()
+    baseline = [sys.executable, "-m", "bench.dashboard_baseline", "--port", str(base_port)]
+    figures: list[Figure] = []
+    with (
+        api_server(settings, api_port) as api_process,
+        api_server(settings, base_port, argv=baseline) as base_process,
+    ):
+        ours = Target("graphql", f"http://127.0.0.1:{api_port}", "/graphql",
+                      {"query": DASHBOARD, "variables": VARIABLES}, api_process.pid)  # fmt: skip
+        base = Target("baseline", f"http://127.0.0.1:{base_port}", "/dashboard",
+                      {"variables": VARIABLES}, base_process.pid)  # fmt: skip
+        for who, token in tokens.items():
+            found = await _measure(ours, base, token)
+            figures += [
+                Figure(f"{who}: server CPU per request", *found["cpu"], "ms", "≤ 2.0×", False),
+                Figure(f"{who}: latency p50, 16 clients", *found["p50"], "ms", "≤ 1.3×", False),
+                Figure(f"{who}: latency p99, 16 clients", *found["p99"], "ms", "", False),
+            ]
+        await ours.http.aclose()
+        await base.http.aclose()
+    return Section(
+        title="Patient dashboard: GraphQL against a hand-written route",
+        command="make bench (or python -m bench dashboard)",
+        figures=figures,
+        notes=[
+            "One query: the profile's sections, the 20 latest documents with authors, the 10 "
+            "latest conversations with their last message and correspondent, the next 5 agenda "
+            "events. Baseline: a Starlette route calling the same use cases (same MongoDB reads, "
+            "access checks and audit traces) and building the same JSON by hand, byte for byte "
+            "(tests/bench/test_dashboard_baseline.py). Both are uvicorn processes on the same "
+            "stores; CPU from /proc over sequential requests (median of 3 alternating runs); "
+            f"latency with {CLIENTS} concurrent clients × {PER_CLIENT} requests.",
+        ],
+    )
