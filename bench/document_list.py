@@ -60,7 +60,7 @@ async def _prepare(stores: Stores) -> None:
             "deposited_at": created, "hidden_from_professionals": n % 10 != 0,
         })  # fmt: skip
         if len(batch) == 1000:
-            await stores.documents.collection.insert_many(batch)
+            await stores.documents.collection.insert_many(batch)  # type: ignore[arg-type]
             batch = []
     holder = Actor(ActorKind.PATIENT, PATIENT, "bench", frozenset())
     await profile.add_entry(
