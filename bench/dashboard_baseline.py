@@ -31,7 +31,7 @@ from resolvers.actors import Actor, ActorKind
 from resolvers.clock import SystemClock
 from resolvers.conversation_reads import ConversationFilter
 from resolvers.document_reads import DocumentFilter
-from storage.profile import EntryDoc
+from resolvers.request_memo import read_only_request
 from storage.stores import Stores
 
 SCOPES = (
@@ -53,15 +53,12 @@ def _upper(value: str | None) -> str | None:
     return None if value is None else value.upper()
 
 
-async def _section(stores: Stores, patient_id: str, section: Any) -> list[EntryDoc]:
-    return await stores.profile_entries.of(patient_id, section)
-
-
 async def _profile(stores: Stores, patient_id: str) -> dict[str, Any]:
-    allergies = await _section(stores, patient_id, "allergies")
-    treatments = await _section(stores, patient_id, "treatments")
-    vaccinations = await _section(stores, patient_id, "vaccinations")
-    care_team = await _section(stores, patient_id, "care-team")
+    sections = await stores.profile_entries.of_sections(
+        patient_id, ["allergies", "treatments", "vaccinations", "care-team"]
+    )
+    allergies, treatments = sections["allergies"], sections["treatments"]
+    vaccinations, care_team = sections["vaccinations"], sections["care-team"]
     return {
         "allergies": [
             {
@@ -211,7 +208,9 @@ def create_baseline(settings: Settings) -> Starlette:
         ):  # fmt: skip
             return Response(b'{"error":"insufficient_scope"}', status_code=403)
         variables = orjson.loads(await request.body())["variables"]
-        return Response(await dashboard(services, actor, variables), media_type="application/json")
+        with read_only_request():  # as the GraphQL endpoint does for queries
+            body = await dashboard(services, actor, variables)
+        return Response(body, media_type="application/json")
 
     async def healthz(request: Request) -> Response:
         return Response(b"ok")

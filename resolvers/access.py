@@ -33,6 +33,8 @@ from typing import Any
 from resolvers.access_matrix import AccessMatrix
 from resolvers.actors import Actor, ActorKind
 from resolvers.clock import Clock
+from resolvers.request_memo import once
+from storage.access import AuthorisationDoc
 from storage.documents import DocumentDoc
 from storage.patients import PatientDoc
 from storage.stores import Stores
@@ -116,11 +118,21 @@ async def standing_of(  # noqa: PLR0911 - one rule a line reads best
     return _denied("another patient's space")
 
 
+async def choice_of(
+    stores: Stores, patient_id: str, professional_id: str
+) -> AuthorisationDoc | None:
+    """What the patient decided about the professional (consent, block…), once per request."""
+    return await once(
+        ("choice", patient_id, professional_id),
+        lambda: stores.authorisations.of(patient_id, professional_id),
+    )
+
+
 async def _professional(
     stores: Stores, clock: Clock, actor: Actor, patient: PatientDoc
 ) -> Standing:
     patient_id = patient["_id"]
-    choice = await stores.authorisations.of(patient_id, actor.id)
+    choice = await choice_of(stores, patient_id, actor.id)
     if choice is not None and choice["blocked"]:
         return _denied("blocked by the patient", Relation.PROFESSIONAL)
     primary = await stores.profile_entries.is_primary_physician(patient_id, actor.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from resolvers.actors import Actor, ActorKind
 from resolvers.clock import Clock
+from resolvers.request_memo import once
 from storage.audit import AccessEventDoc, Outcome
 from storage.documents import AuthorDoc as DocumentAuthor
 from storage.ids import new_id
@@ -15,6 +16,10 @@ from storage.stores import Stores
 
 async def author_of(stores: Stores, actor: Actor) -> AuthorDoc:
     """The actor as records and traces name them: kind, id, client app, and a display name."""
+    return await once(("author", actor), lambda: _author_of(stores, actor))
+
+
+async def _author_of(stores: Stores, actor: Actor) -> AuthorDoc:
     name = actor.client_id
     if actor.kind is ActorKind.PROFESSIONAL:
         pro = await stores.professionals.get(actor.id)

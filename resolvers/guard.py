@@ -17,6 +17,7 @@ from resolvers.actors import Actor
 from resolvers.audit import trace
 from resolvers.clock import Clock
 from resolvers.errors import Forbidden, NotFound
+from resolvers.request_memo import once
 from storage.documents import DocumentDoc
 from storage.patients import PatientDoc
 from storage.stores import Stores
@@ -40,10 +41,12 @@ async def open_patient(
 ) -> tuple[PatientDoc, Standing]:
     """The patient and the actor's standing, if the actor may read (``write``: and change) their
     data; the access is traced as ``action`` on ``target`` (default: the patient)."""
-    patient = await stores.patients.get(patient_id)
+    patient = await once(("patient", patient_id), lambda: stores.patients.get(patient_id))
     if patient is None:
         raise NotFound(HIDDEN_PATIENT, field=field)
-    standing = await standing_of(stores, clock, actor, patient)
+    standing = await once(
+        ("standing", actor, patient_id), lambda: standing_of(stores, clock, actor, patient)
+    )
     what = target or ("patient", patient_id)
     if not standing.allowed:
         await trace(

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resolvers.access import OPEN, Relation, standing_of
+from resolvers.access import OPEN, Relation, choice_of, standing_of
 from resolvers.actors import Actor, ActorKind
 from resolvers.audit import trace
 from resolvers.clock import Clock
 from resolvers.errors import Forbidden, NotFound
+from resolvers.request_memo import once
 from storage.messages import ConversationDoc
 from storage.patients import PatientDoc
 from storage.stores import Stores
@@ -53,7 +54,7 @@ async def mailbox_relation(
         return Relation.NONE, "only people have a mailbox: apps and operators do not"
     if patient["space"]["status"] not in OPEN:
         return Relation.NONE, "no open space, so no mailbox"
-    choice = await stores.authorisations.of(patient["_id"], actor.id)
+    choice = await choice_of(stores, patient["_id"], actor.id)
     if choice is not None and choice["blocked"]:
         return Relation.NONE, "blocked by the patient"
     return Relation.PROFESSIONAL, "a professional writing to an open space"
@@ -73,7 +74,7 @@ async def open_mailbox(
     field: str = "patientId",
 ) -> Mailbox:
     """``patient_id``'s mailbox if ``actor`` may use it (``write``: and send); traced."""
-    patient = await stores.patients.get(patient_id)
+    patient = await once(("patient", patient_id), lambda: stores.patients.get(patient_id))
     if patient is None:
         raise NotFound(hidden, field=field)
     relation, reason = await mailbox_relation(stores, clock, actor, patient)

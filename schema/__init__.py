@@ -24,6 +24,7 @@ from schema.errors import ErrorPresenter, log_errors
 from schema.limits import limit_rules
 from schema.observability import OperationObserver, OperationRecorder
 from schema.profile import SECTION_TYPES
+from schema.request_scope import PerOperationState
 from schema.root import Mutation, Query, Subscription
 
 
@@ -53,6 +54,7 @@ def build_schema(limits: SchemaLimits, record: OperationRecorder | None = None) 
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         ErrorPresenter,
+        PerOperationState,
     ]
     if record is not None:
         extensions.append(lambda: OperationObserver(record))

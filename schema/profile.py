@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any, TypeVar, get_args
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from resolvers.measurements import kind_of, measurement_types
 from resolvers.pagination import decode_cursor, page_size
@@ -293,6 +294,26 @@ def readable_sections(scopes: frozenset[str]) -> list[str]:
 
 
 E = TypeVar("E", bound=ProfileEntry)
+SectionKey = tuple[str, Section]
+
+
+def _sections(info: Info) -> DataLoader[SectionKey, list[EntryDoc]]:
+    """The sections a response asks for, read in one query per patient."""
+    loaders = info.context.loaders
+    if "profile_sections" not in loaders:
+        entries = info.context.stores.profile_entries
+
+        async def load(keys: list[SectionKey]) -> list[list[EntryDoc]]:
+            found: dict[SectionKey, list[EntryDoc]] = {}
+            for patient_id in dict.fromkeys(patient for patient, _ in keys):
+                sections = [section for patient, section in keys if patient == patient_id]
+                by_section = await entries.of_sections(patient_id, sections)
+                found.update({(patient_id, name): docs for name, docs in by_section.items()})
+            return [found[key] for key in keys]
+
+        loaders["profile_sections"] = DataLoader(load_fn=load)
+    loader: DataLoader[SectionKey, list[EntryDoc]] = loaders["profile_sections"]
+    return loader
 
 
 @strawberry.type(description="The medical profile; each section needs its own scope.")
@@ -300,7 +321,7 @@ class MedicalProfile:
     patient_id: strawberry.Private[str]
 
     async def _entries(self, info: Info, section: Section, kind: type[E]) -> list[E]:
-        docs = await info.context.stores.profile_entries.of(self.patient_id, section)
+        docs = await _sections(info).load((self.patient_id, section))
         return [node for node in map(entry_node, docs) if isinstance(node, kind)]
 
     @strawberry.field(
@@ -346,7 +367,7 @@ class MedicalProfile:
         description="Advance directives and the organ-donation choice.",
     )
     async def directives(self, info: Info) -> AdvanceDirectives | None:
-        docs = await info.context.stores.profile_entries.of(self.patient_id, "directives")
+        docs = await _sections(info).load((self.patient_id, "directives"))
         node = entry_node(docs[0]) if docs else None
         return node if isinstance(node, AdvanceDirectives) else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, TypedDict
 
@@ -90,6 +91,18 @@ class EntryRepository(Repository[EntryDoc]):
             sparse=True,
         ),
     )
+
+    async def of_sections(
+        self, patient_id: str, sections: Sequence[Section]
+    ) -> dict[Section, list[EntryDoc]]:
+        """Several sections' entries in one query, each oldest first."""
+        found: dict[Section, list[EntryDoc]] = {section: [] for section in sections}
+        cursor = self.collection.find(
+            {"patient_id": patient_id, "section": {"$in": list(sections)}, "deleted_at": None}
+        ).sort([("created_at", ASCENDING), ("_id", ASCENDING)])
+        async for doc in cursor:
+            found[doc["section"]].append(doc)
+        return found
 
     async def of(self, patient_id: str, section: Section) -> list[EntryDoc]:
         return (
