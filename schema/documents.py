@@ -15,6 +15,7 @@ from schema.pagination import Connection, connection
 from schema.permissions import scoped
 from schema.spaces import actor
 from schema.terminology import Concept
+from storage.documents import AuthorDoc as DocumentAuthorDoc
 from storage.documents import CodedDoc, DocumentDoc
 
 
@@ -38,114 +39,73 @@ def _concept(doc: CodedDoc) -> Concept:
     return Concept(code=doc["code"], label=doc["label"], system=doc["system"])
 
 
+def _author(author: DocumentAuthorDoc) -> DocumentAuthor:
+    code = author["profession_code"]
+    profession = terminology(CodeList.PROFESSIONS).get(code) if code else None
+    return DocumentAuthor(
+        kind=author["kind"],
+        name=author["name"],
+        rpps=author["rpps"],
+        profession=Concept.from_record(profession) if profession else None,
+    )
+
+
+def _confidentiality_codes(doc: DocumentDoc) -> list[str]:
+    codes = [doc["confidentiality"]]
+    if doc["hidden_from_professionals"]:
+        codes.append("MASQUE_PS")
+    if doc["hidden_from_patient"]:
+        codes.append("INVISIBLE_PATIENT")
+    if doc["hidden_from_representatives"]:
+        codes.append("INVISIBLE_REPRESENTANTS_LEGAUX")
+    return codes
+
+
 @strawberry.type(description="A health document: metadata in the XDS spirit; bytes on request.")
 class Document:
+    """Plain attributes, filled once from the record: a list of documents resolves each field
+    by a lookup, not by a resolver call per field and per document."""
+
     id: strawberry.ID
     doc: strawberry.Private[DocumentDoc]
-
-    @strawberry.field(description="Document type (JDV_J66, LOINC).")
-    def type(self) -> Concept:
-        return _concept(self.doc["type"])
-
-    @strawberry.field(description="Document class (JDV_J06).")
-    def class_code(self) -> Concept:
-        return _concept(self.doc["class_code"])
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.doc["title"]
-
-    @strawberry.field
-    def author(self) -> DocumentAuthor:
-        author = self.doc["author"]
-        code = author["profession_code"]
-        profession = terminology(CodeList.PROFESSIONS).get(code) if code else None
-        return DocumentAuthor(
-            kind=author["kind"],
-            name=author["name"],
-            rpps=author["rpps"],
-            profession=Concept.from_record(profession) if profession else None,
-        )
-
-    @strawberry.field(description="When the author wrote it (the act).")
-    def created_at(self) -> datetime:
-        return self.doc["created_at"]
-
-    @strawberry.field
-    def service_start(self) -> datetime | None:
-        return self.doc["service_start"]
-
-    @strawberry.field
-    def service_stop(self) -> datetime | None:
-        return self.doc["service_stop"]
-
-    @strawberry.field
-    def deposited_at(self) -> datetime:
-        return self.doc["deposited_at"]
-
-    @strawberry.field(description="Media type, as recognised from the content.")
-    def format(self) -> str:
-        return self.doc["format"]
-
-    @strawberry.field(description="Size in bytes.")
-    def size(self) -> float:
-        return float(self.doc["size"])
-
-    @strawberry.field(description="SHA-256 of the bytes, hexadecimal.")
-    def sha256(self) -> str:
-        return self.doc["sha256"]
-
-    @strawberry.field(description="HL7 confidentiality: N, R or V.")
-    def confidentiality(self) -> str:
-        return self.doc["confidentiality"]
-
-    @strawberry.field(
+    type: Concept = strawberry.field(description="Document type (JDV_J66, LOINC).")
+    class_code: Concept = strawberry.field(description="Document class (JDV_J06).")
+    title: str
+    author: DocumentAuthor
+    created_at: datetime = strawberry.field(description="When the author wrote it (the act).")
+    service_start: datetime | None
+    service_stop: datetime | None
+    deposited_at: datetime
+    format: str = strawberry.field(description="Media type, as recognised from the content.")
+    size: float = strawberry.field(description="Size in bytes.")
+    sha256: str = strawberry.field(description="SHA-256 of the bytes, hexadecimal.")
+    confidentiality: str = strawberry.field(description="HL7 confidentiality: N, R or V.")
+    confidentiality_codes: list[str] = strawberry.field(
         description="Every JDV_J58 code that applies: the HL7 level, and MASQUE_PS, "
         "INVISIBLE_PATIENT, INVISIBLE_REPRESENTANTS_LEGAUX when set."
     )
-    def confidentiality_codes(self) -> list[str]:
-        doc, codes = self.doc, [self.doc["confidentiality"]]
-        if doc["hidden_from_professionals"]:
-            codes.append("MASQUE_PS")
-        if doc["hidden_from_patient"]:
-            codes.append("INVISIBLE_PATIENT")
-        if doc["hidden_from_representatives"]:
-            codes.append("INVISIBLE_REPRESENTANTS_LEGAUX")
-        return codes
-
-    @strawberry.field(description="MASQUE_PS: hidden from professionals by the patient.")
-    def hidden_from_professionals(self) -> bool:
-        return self.doc["hidden_from_professionals"]
-
-    @strawberry.field(description="INVISIBLE_PATIENT: held back from the patient.")
-    def hidden_from_patient(self) -> bool:
-        return self.doc["hidden_from_patient"]
-
-    @strawberry.field(description="INVISIBLE_REPRESENTANTS_LEGAUX.")
-    def hidden_from_representatives(self) -> bool:
-        return self.doc["hidden_from_representatives"]
-
-    @strawberry.field(description="When a document held back shows to the patient by itself.")
-    def release_at(self) -> datetime | None:
-        return self.doc["release_at"]
-
-    @strawberry.field
-    def status(self) -> DocumentStatus:
-        return DocumentStatus(self.doc["status"])
-
-    @strawberry.field(description="1 for the first version.")
-    def version(self) -> int:
-        return self.doc["version"]
-
-    @strawberry.field(description="The version this one replaced.")
-    def replaces(self) -> strawberry.ID | None:
-        replaced = self.doc["replaces"]
-        return strawberry.ID(replaced) if replaced else None
-
-    @strawberry.field(description="The version that replaced this one.")
-    def replaced_by(self) -> strawberry.ID | None:
-        by = self.doc["replaced_by"]
-        return strawberry.ID(by) if by else None
+    hidden_from_professionals: bool = strawberry.field(
+        description="MASQUE_PS: hidden from professionals by the patient."
+    )
+    hidden_from_patient: bool = strawberry.field(
+        description="INVISIBLE_PATIENT: held back from the patient."
+    )
+    hidden_from_representatives: bool = strawberry.field(
+        description="INVISIBLE_REPRESENTANTS_LEGAUX."
+    )
+    release_at: datetime | None = strawberry.field(
+        description="When a document held back shows to the patient by itself."
+    )
+    status: DocumentStatus
+    version: int = strawberry.field(description="1 for the first version.")
+    replaces: strawberry.ID | None = strawberry.field(description="The version this one replaced.")
+    replaced_by: strawberry.ID | None = strawberry.field(
+        description="The version that replaced this one."
+    )
+    content_path: str = strawberry.field(
+        description="Where to GET the bytes with the access token, for clients that cannot "
+        "reach the object store (see also `issueDocumentUrl`)."
+    )
 
     @strawberry.field(description="Every version you may see, newest first.")
     async def versions(self, info: Info) -> list[Document]:
@@ -155,16 +115,35 @@ class Document:
         )
         return [Document.from_doc(doc) for doc in docs]
 
-    @strawberry.field(
-        description="Where to GET the bytes with the access token, for clients that cannot "
-        "reach the object store (see also `issueDocumentUrl`)."
-    )
-    def content_path(self) -> str:
-        return f"/documents/{self.doc['_id']}/content"
-
     @classmethod
     def from_doc(cls, doc: DocumentDoc) -> Document:
-        return cls(id=strawberry.ID(doc["_id"]), doc=doc)
+        replaces, replaced_by = doc["replaces"], doc["replaced_by"]
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            doc=doc,
+            type=_concept(doc["type"]),
+            class_code=_concept(doc["class_code"]),
+            title=doc["title"],
+            author=_author(doc["author"]),
+            created_at=doc["created_at"],
+            service_start=doc["service_start"],
+            service_stop=doc["service_stop"],
+            deposited_at=doc["deposited_at"],
+            format=doc["format"],
+            size=float(doc["size"]),
+            sha256=doc["sha256"],
+            confidentiality=doc["confidentiality"],
+            confidentiality_codes=_confidentiality_codes(doc),
+            hidden_from_professionals=doc["hidden_from_professionals"],
+            hidden_from_patient=doc["hidden_from_patient"],
+            hidden_from_representatives=doc["hidden_from_representatives"],
+            release_at=doc["release_at"],
+            status=DocumentStatus(doc["status"]),
+            version=doc["version"],
+            replaces=strawberry.ID(replaces) if replaces else None,
+            replaced_by=strawberry.ID(replaced_by) if replaced_by else None,
+            content_path=f"/documents/{doc['_id']}/content",
+        )
 
 
 @strawberry.input(description="Which documents: every condition set must hold.")

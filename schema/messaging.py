@@ -60,55 +60,39 @@ class ReadMark:
     at: datetime
 
 
+def _read_by_correspondent_at(doc: MessageDoc, viewer: Actor) -> datetime | None:
+    professional = doc["professional_id"]
+    on_my_side = viewer.id == professional
+    times = [r["at"] for r in doc["read_by"] if (r["id"] == professional) != on_my_side]
+    return min(times) if times else None
+
+
 @strawberry.type(description="One message of a conversation.")
 class Message:
+    """Plain attributes, filled once from the record (a page of messages resolves each field by
+    a lookup); only the attachments, which need the access policy, are resolved on demand."""
+
     id: strawberry.ID
     doc: strawberry.Private[MessageDoc]
     viewer: strawberry.Private[Actor]
-
-    @strawberry.field(description="Its place in the conversation: 1, 2, 3…")
-    def number(self) -> int:
-        return self.doc["seq"]
-
-    @strawberry.field
-    def conversation_id(self) -> strawberry.ID:
-        return strawberry.ID(self.doc["conversation_id"])
-
-    @strawberry.field
-    def subject(self) -> str | None:
-        return self.doc["subject"]
-
-    @strawberry.field
-    def body(self) -> str:
-        return self.doc["body"]
-
-    @strawberry.field
-    def sent_at(self) -> datetime:
-        return self.doc["sent_at"]
-
-    @strawberry.field
-    def author(self) -> Participant:
-        return Participant.of(self.doc["author"], self.viewer)
-
-    @strawberry.field(description="A professional's `[FIN]`: the conversation ended with it.")
-    def closes_conversation(self) -> bool:
-        return bool(self.doc.get("closes"))
-
-    @strawberry.field(description="Whether you have read it (always true for your own).")
-    def read(self) -> bool:
-        me = self.viewer.id
-        return self.doc["author"]["id"] == me or any(r["id"] == me for r in self.doc["read_by"])
-
-    @strawberry.field(description="When the other side first read it (null: not yet).")
-    def read_by_correspondent_at(self) -> datetime | None:
-        professional = self.doc["professional_id"]
-        on_my_side = self.viewer.id == professional
-        times = [r["at"] for r in self.doc["read_by"] if (r["id"] == professional) != on_my_side]
-        return min(times) if times else None
-
-    @strawberry.field(description="How many documents were attached, whether you may read them.")
-    def attachment_count(self) -> int:
-        return len(self.doc["attachments"])
+    number: int = strawberry.field(description="Its place in the conversation: 1, 2, 3…")
+    conversation_id: strawberry.ID
+    subject: str | None
+    body: str
+    sent_at: datetime
+    author: Participant
+    closes_conversation: bool = strawberry.field(
+        description="A professional's `[FIN]`: the conversation ended with it."
+    )
+    read: bool = strawberry.field(
+        description="Whether you have read it (always true for your own)."
+    )
+    read_by_correspondent_at: datetime | None = strawberry.field(
+        description="When the other side first read it (null: not yet)."
+    )
+    attachment_count: int = strawberry.field(
+        description="How many documents were attached, whether you may read them."
+    )
 
     @strawberry.field(
         description="The attached documents you may read under the access policy (fetch the "
@@ -124,7 +108,22 @@ class Message:
 
     @classmethod
     def from_doc(cls, doc: MessageDoc, viewer: Actor) -> Message:
-        return cls(id=strawberry.ID(doc["_id"]), doc=doc, viewer=viewer)
+        me = viewer.id
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            doc=doc,
+            viewer=viewer,
+            number=doc["seq"],
+            conversation_id=strawberry.ID(doc["conversation_id"]),
+            subject=doc["subject"],
+            body=doc["body"],
+            sent_at=doc["sent_at"],
+            author=Participant.of(doc["author"], viewer),
+            closes_conversation=bool(doc.get("closes")),
+            read=doc["author"]["id"] == me or any(r["id"] == me for r in doc["read_by"]),
+            read_by_correspondent_at=_read_by_correspondent_at(doc, viewer),
+            attachment_count=len(doc["attachments"]),
+        )
 
 
 @strawberry.type(description="The latest message, as a mailbox list shows it.")
@@ -162,72 +161,59 @@ def _unread_loader(info: Info, viewer: Actor) -> DataLoader[str, int]:
     return loader
 
 
+def _correspondent(doc: ConversationDoc, viewer: Actor) -> Correspondent:
+    if viewer.id == doc["professional_id"]:
+        return Correspondent(
+            id=strawberry.ID(doc["patient_id"]), side=Side.PATIENT,
+            name=doc["patient_name"], profession=None,
+        )  # fmt: skip
+    code = doc["profession_code"]
+    profession = terminology(CodeList.PROFESSIONS).get(code) if code else None
+    return Correspondent(
+        id=strawberry.ID(doc["professional_id"]), side=Side.PROFESSIONAL,
+        name=doc["professional_name"],
+        profession=Concept.from_record(profession) if profession else None,
+    )  # fmt: skip
+
+
+def _read_marks(doc: ConversationDoc, viewer: Actor) -> list[ReadMark]:
+    professional = doc["professional_id"]
+    return [
+        ReadMark(
+            side=Side.PROFESSIONAL if reader == professional else Side.PATIENT,
+            is_me=reader == viewer.id,
+            up_to_number=mark["seq"],
+            at=mark["at"],
+        )
+        for reader, mark in sorted(doc["reads"].items(), key=lambda kv: kv[1]["at"])
+    ]
+
+
 @strawberry.type(description="An exchange a professional started with a patient.")
 class Conversation:
+    """Plain attributes from the record, which holds the last message's summary and the
+    correspondents' names: a mailbox page needs no query per conversation, but one for the
+    unread counts of the whole page."""
+
     id: strawberry.ID
     doc: strawberry.Private[ConversationDoc]
     viewer: strawberry.Private[Actor]
-
-    @strawberry.field(description="The first message's subject.")
-    def subject(self) -> str:
-        return self.doc["subject"]
-
-    @strawberry.field
-    def patient_id(self) -> strawberry.ID:
-        return strawberry.ID(self.doc["patient_id"])
-
-    @strawberry.field
-    def started_at(self) -> datetime:
-        return self.doc["started_at"]
-
-    @strawberry.field
-    def last_message_at(self) -> datetime:
-        return self.doc["last_message_at"]
-
-    @strawberry.field
-    def last_message(self) -> MessageSummary:
-        return MessageSummary.of(self.doc["last_message"], self.viewer)
-
-    @strawberry.field(description="Ended by the professional's `[FIN]`: nothing more is sent.")
-    def closed(self) -> bool:
-        return self.doc["closed_at"] is not None
-
-    @strawberry.field
-    def closed_at(self) -> datetime | None:
-        return self.doc["closed_at"]
-
-    @strawberry.field(description="Filed away by the patient (a new message brings it back).")
-    def archived(self) -> bool:
-        return self.doc["patient_archived_at"] is not None
-
-    @strawberry.field(description="The other side, as you see them.")
-    def correspondent(self) -> Correspondent:
-        doc = self.doc
-        if self.viewer.id == doc["professional_id"]:
-            return Correspondent(
-                id=strawberry.ID(doc["patient_id"]), side=Side.PATIENT,
-                name=doc["patient_name"], profession=None,
-            )  # fmt: skip
-        code = doc["profession_code"]
-        profession = terminology(CodeList.PROFESSIONS).get(code) if code else None
-        return Correspondent(
-            id=strawberry.ID(doc["professional_id"]), side=Side.PROFESSIONAL,
-            name=doc["professional_name"],
-            profession=Concept.from_record(profession) if profession else None,
-        )  # fmt: skip
-
-    @strawberry.field(description="Where each participant has read up to.")
-    def read_marks(self) -> list[ReadMark]:
-        professional = self.doc["professional_id"]
-        return [
-            ReadMark(
-                side=Side.PROFESSIONAL if reader == professional else Side.PATIENT,
-                is_me=reader == self.viewer.id,
-                up_to_number=mark["seq"],
-                at=mark["at"],
-            )
-            for reader, mark in sorted(self.doc["reads"].items(), key=lambda kv: kv[1]["at"])
-        ]
+    subject: str = strawberry.field(description="The first message's subject.")
+    patient_id: strawberry.ID
+    started_at: datetime
+    last_message_at: datetime
+    last_message: MessageSummary
+    closed: bool = strawberry.field(
+        description="Ended by the professional's `[FIN]`: nothing more is sent."
+    )
+    closed_at: datetime | None
+    archived: bool = strawberry.field(
+        description="Filed away by the patient (a new message brings it back)."
+    )
+    correspondent: Correspondent = strawberry.field(description="The other side, as you see them.")
+    read_marks: list[ReadMark] = strawberry.field(
+        description="Where each participant has read up to."
+    )
 
     @strawberry.field(description="Messages you have not read.")
     async def unread_count(self, info: Info) -> int:
@@ -251,7 +237,21 @@ class Conversation:
 
     @classmethod
     def from_doc(cls, doc: ConversationDoc, viewer: Actor) -> Conversation:
-        return cls(id=strawberry.ID(doc["_id"]), doc=doc, viewer=viewer)
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            doc=doc,
+            viewer=viewer,
+            subject=doc["subject"],
+            patient_id=strawberry.ID(doc["patient_id"]),
+            started_at=doc["started_at"],
+            last_message_at=doc["last_message_at"],
+            last_message=MessageSummary.of(doc["last_message"], viewer),
+            closed=doc["closed_at"] is not None,
+            closed_at=doc["closed_at"],
+            archived=doc["patient_archived_at"] is not None,
+            correspondent=_correspondent(doc, viewer),
+            read_marks=_read_marks(doc, viewer),
+        )
 
 
 @strawberry.input(description="Which conversations: every condition set must hold.")
