@@ -18,23 +18,20 @@ import os
 import statistics
 import sys
 import time
-from datetime import timedelta
 from typing import Any
 
 import httpx
 
-from api.cli_oauth import keyring_for
-from api.oauth.dev_tokens import issue_dev_token
 from api.settings import Settings
 from api.stores_config import open_stores
 from bench.dashboard_data import DASHBOARD, LEFEVRE_RPPS, PATIENT_INS, SCOPES, VARIABLES, prepare
 from bench.harness import Figure, Section
 from bench.server import api_server, cpu_seconds, free_port
+from bench.tokens import issue_tokens
 from resolvers.actors import ActorKind
-from resolvers.clock import SystemClock
 from storage.stores import Stores
 
-SEQUENTIAL = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "300"))
+SEQUENTIAL = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "600"))
 CLIENTS = 16
 PER_CLIENT = int(os.environ.get("BENCH_DASHBOARD_PER_CLIENT", "25"))
 WARM_UP = 30
@@ -42,13 +39,8 @@ WARM_UP = 30
 
 async def issue_token(settings: Settings, stores: Stores, kind: ActorKind, login: str) -> str:
     """A two-hour token with the dashboard's scopes."""
-    keyring = keyring_for(settings, stores)
-    await keyring.load()
-    return await issue_dev_token(
-        stores, keyring, SystemClock(), issuer=settings.public_base_url,
-        audience=settings.audience, kind=kind, login=login, scope=SCOPES,
-        lifetime=timedelta(hours=2),
-    )  # fmt: skip
+    [token] = await issue_tokens(settings, stores, [(kind, login)], SCOPES)
+    return token
 
 
 async def _tokens(settings: Settings) -> dict[str, str]:

@@ -16,12 +16,11 @@ from typing import Any
 
 import httpx
 
-from api.cli_oauth import keyring_for
-from api.oauth.dev_tokens import issue_dev_token
 from api.settings import Settings
 from api.stores_config import open_stores
 from bench.harness import Figure, Section
 from bench.server import api_server, free_port
+from bench.tokens import issue_tokens
 from resolvers import profile
 from resolvers.actors import Actor, ActorKind
 from resolvers.clock import SystemClock
@@ -74,23 +73,8 @@ async def _tokens(settings: Settings) -> tuple[str, str]:
     try:
         await stores.prepare()
         await _prepare(stores)
-        keyring = keyring_for(settings, stores)
-        await keyring.load()
         people = ((ActorKind.PROFESSIONAL, BENALI_RPPS), (ActorKind.PATIENT, PATIENT_INS))
-        made = [
-            await issue_dev_token(
-                stores,
-                keyring,
-                SystemClock(),
-                issuer=settings.public_base_url,
-                audience=settings.audience,
-                kind=kind,
-                login=login,
-                scope="documents:read",
-                lifetime=timedelta(hours=1),
-            )
-            for kind, login in people
-        ]
+        made = await issue_tokens(settings, stores, people, "documents:read")
         return made[0], made[1]
     finally:
         await stores.close()

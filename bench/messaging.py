@@ -18,19 +18,17 @@ import json
 import os
 import statistics
 import time
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import websockets
 from pymongo import AsyncMongoClient
 
-from api.cli_oauth import keyring_for
-from api.oauth.dev_tokens import issue_dev_token
 from api.settings import Settings
 from api.stores_config import open_stores
 from bench.harness import Figure, Section
 from bench.server import api_server, free_port, memory_mib, reset_peak
+from bench.tokens import issue_tokens
 from resolvers import messaging
 from resolvers.actors import Actor, ActorKind
 from resolvers.clock import SystemClock
@@ -99,22 +97,7 @@ async def _population(stores: Stores) -> list[tuple[str, str]]:
 async def _tokens(
     settings: Settings, stores: Stores, logins: list[tuple[ActorKind, str]]
 ) -> list[str]:
-    keyring = keyring_for(settings, stores)
-    await keyring.load()
-    return [
-        await issue_dev_token(
-            stores,
-            keyring,
-            SystemClock(),
-            issuer=settings.public_base_url,
-            audience=settings.audience,
-            kind=kind,
-            login=login,
-            scope="messages:read messages:write",
-            lifetime=timedelta(hours=2),
-        )
-        for kind, login in logins
-    ]
+    return await issue_tokens(settings, stores, logins, "messages:read messages:write")
 
 
 async def _subscribe(
