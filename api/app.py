@@ -67,6 +67,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
             max_tokens=settings.graphql_max_tokens,
+            max_cost=settings.graphql_max_cost,
+            introspection=settings.introspection,
         ),
         record=metrics.record_operation,
     )
