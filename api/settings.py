@@ -174,6 +174,21 @@ class Settings(BaseSettings):
         description="`on`, `authenticated` (callers with a valid token), `off`; `auto`: `on` "
         "with the embedded stack, `authenticated` with `STACK=external`.",
     )
+    rate_limit_window_seconds: int = Field(
+        60, ge=1, le=3600, description="Length of a rate-limit window, in seconds."
+    )
+    rate_limit_per_client: int = Field(
+        30_000, ge=0, description="Requests per window for one OAuth client (0: no limit)."
+    )
+    rate_limit_per_person: int = Field(
+        3_000,
+        ge=0,
+        description="Requests per window for one person (patient, professional), whatever the "
+        "client (0: no limit).",
+    )
+    rate_limit_per_anonymous_ip: int = Field(
+        1_200, ge=0, description="Requests per window without a token, per address (0: no limit)."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
