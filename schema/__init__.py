@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 from schema.caching import CACHE_SIZE, DocumentCache
 from schema.cost import QueryCostLimiter
 from schema.errors import ErrorPresenter, log_errors
+from schema.ids import IdGuard
 from schema.introspection import IntrospectionGuard, IntrospectionPolicy
 from schema.limits import limit_rules
 from schema.observability import OperationObserver, OperationRecorder
@@ -59,6 +60,7 @@ def build_schema(limits: SchemaLimits, record: OperationRecorder | None = None) 
         # after validation: they depend on the variables and the caller, which its cache does not
         lambda: QueryCostLimiter(max_cost=limits.max_cost),
         lambda: IntrospectionGuard(policy=limits.introspection),
+        IdGuard,
         ErrorPresenter,
     ]
     if record is not None:
