@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypedDict
 
 from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from storage.repository import Repository
 
@@ -30,13 +31,28 @@ class RateWindowRepository(Repository[RateWindowDoc]):
 
     async def hit(self, key: str, window_start: int, expires_at: datetime) -> int:
         """Count one request for ``key`` in the window starting at ``window_start`` (epoch
-        seconds); the number of requests counted in that window, this one included."""
-        doc = await self.collection.find_one_and_update(
-            {"_id": f"{key}|{window_start}"},
-            {"$inc": {"count": 1}, "$setOnInsert": {"key": key, "expires_at": expires_at}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-            projection={"count": 1},
-        )
-        assert doc is not None  # noqa: S101 - an upsert returning the document after always has one
-        return int(doc["count"])
+        seconds); the number of requests counted in that window, this one included.
+
+        Two replicas opening the same window at the same instant race on the upsert. MongoDB
+        may answer the loser a duplicate key, before writing anything: it counts again, on the
+        existing document. The embedded server instead applies the increment and answers no
+        document: the count is then read back (it may include a concurrent request; for a
+        limit, that errs on the safe side).
+        """
+        id_ = f"{key}|{window_start}"
+        for _ in range(3):
+            try:
+                doc = await self.collection.find_one_and_update(
+                    {"_id": id_},
+                    {"$inc": {"count": 1}, "$setOnInsert": {"key": key, "expires_at": expires_at}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                    projection={"count": 1},
+                )
+            except DuplicateKeyError:
+                continue
+            if doc is None:
+                doc = await self.collection.find_one({"_id": id_}, {"count": 1})
+            if doc is not None:
+                return int(doc["count"])
+        raise RuntimeError(f"could not count a request for {key}")

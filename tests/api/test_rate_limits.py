@@ -4,6 +4,7 @@ the limit, and a fresh budget when the window turns."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -155,3 +156,18 @@ def test_each_actor_draws_on_its_client_and_its_person(
     assert policy.budgets(None, "10.0.0.1") == [("ip:10.0.0.1", 2)]
     off = RateLimitPolicy(window_seconds=60, per_client=0, per_person=0, per_anonymous_ip=0)
     assert off.budgets(actor, "10.0.0.1") == []
+
+
+async def test_concurrent_first_hits_on_a_window_are_each_counted_once(app: Starlette) -> None:
+    """Replicas opening the same window at the same instant race on the upsert (the load test
+    met it: a lost race answered no document, and the request failed)."""
+    stores = app.state.services.running.stores
+    expires = datetime.now(UTC) + timedelta(minutes=1)
+    for window in range(5):
+        seen = await asyncio.gather(
+            *(stores.rate_windows.hit("ip:race", window, expires) for _ in range(40))
+        )
+        assert all(1 <= count <= 40 for count in seen)
+        assert max(seen) == 40
+        stored = await stores.db["rate_windows"].find_one({"_id": f"ip:race|{window}"})
+        assert stored["count"] == 40  # each request counted once
