@@ -14,13 +14,17 @@ Every counted response carries the IETF draft headers ``RateLimit-Limit``,
 limit the answer is 429 with ``Retry-After`` and a GraphQL-shaped error coded ``RATE_LIMITED``.
 When MongoDB cannot count (down, or slower than the store timeout) the request goes on
 uncounted: the limiter must not turn a store outage into a refusal of everything, and the
-request meets the outage anyway and gets its own clear error.
+request meets the outage anyway and gets its own clear error. For ``PAUSE_AFTER_FAILURE_SECONDS``
+after such a failure, requests are not counted at all, so that during an outage each one is not
+delayed by the store timeout first (this process-local pause holds no budget: only a moment's
+knowledge that the store is down).
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +42,7 @@ from storage.errors import unavailable_store
 from storage.rate_limits import RateWindowRepository
 
 log = structlog.get_logger("espace_sante.rate_limits")
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +98,12 @@ class RateLimiter:
         self.policy = policy
         self._counters = counters
         self._clock = clock
+        self._paused_until = 0.0  # time.monotonic() before which counting is not tried
 
     async def check(self, actor: Actor | None, address: str) -> Verdict | None:
         """The verdict of the tightest budget; ``None`` when none applies or counting failed."""
         budgets = self.policy.budgets(actor, address)
-        if not budgets:
+        if not budgets or time.monotonic() < self._paused_until:
             return None
         window = self.policy.window_seconds
         now = self._clock.now()
@@ -113,6 +119,7 @@ class RateLimiter:
             if not isinstance(exc, TimeoutError) and unavailable_store(exc) is None:
                 raise
             log.warning("rate_limit.uncounted", error=type(exc).__name__)
+            self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
             return None
         reset = max(1, math.ceil(start + window - now.timestamp()))
         verdicts = [
