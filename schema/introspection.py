@@ -10,6 +10,7 @@ document, whoever sends it): it runs after validation, like the cost limit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Literal
 
@@ -21,6 +22,7 @@ from schema.codes import ErrorCode
 
 IntrospectionPolicy = Literal["on", "authenticated", "off"]
 _INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+_MENTIONED = re.compile(r"__(?:schema|type)\b")  # not __typename
 
 
 class _Finder(Visitor):
@@ -33,7 +35,11 @@ class _Finder(Visitor):
         return None
 
 
-def asks_introspection(document: DocumentNode) -> bool:
+def asks_introspection(document: DocumentNode, query: str | None = None) -> bool:
+    """Whether the document selects ``__schema`` or ``__type``; when its text is given and does
+    not even mention them (nearly always), the document is not walked."""
+    if query is not None and not _MENTIONED.search(query):
+        return False
     finder = _Finder()
     visit(document, finder)
     return finder.found
@@ -54,7 +60,7 @@ class IntrospectionGuard(SchemaExtension):
             self.policy != "on"
             and not context.pre_execution_errors
             and document is not None
-            and asks_introspection(document)
+            and asks_introspection(document, context.query)
         ):
             actor = getattr(context.context, "actor", None)
             if self.policy == "off" or actor is None:
