@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 ASSETS_DIR := api/static/graphiql
 ASSETS := $(ASSETS_DIR)/node_modules/.package-lock.json
 
-.PHONY: run test lint typecheck unit assets bench constraints clean
+.PHONY: run test lint typecheck unit assets bench load fuzz constraints clean
 
 run: $(INSTALLED) $(ASSETS)
 	$(BIN)/espace-sante serve --seed-demo
@@ -28,6 +28,18 @@ unit: $(INSTALLED) $(ASSETS)
 
 bench: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m bench
+
+# Sustained load on loopback (docs/security.md): concurrent clients mixing reads and writes for
+# LOAD_SECONDS, then a count proving every acknowledged write is stored exactly once.
+LOAD_SECONDS ?= 120
+LOAD_CLIENTS ?= 8
+load: $(INSTALLED)
+	$(BIN)/python -m tests.load --seconds $(LOAD_SECONDS) --clients $(LOAD_CLIENTS)
+
+# A longer fuzzing session than the suite's (schemathesis, GraphQL mode; docs/security.md).
+FUZZ_EXAMPLES ?= 100
+fuzz: $(INSTALLED)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_BUDGET_SECONDS=900 $(BIN)/pytest -q -p no:randomly tests/api/test_fuzz.py
 
 assets: $(ASSETS)
 

@@ -26,6 +26,7 @@ from api.metrics import Metrics
 from api.middleware import BodyLimitMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
 from api.oauth.routes import Authenticator, OAuthRoutes
 from api.oauth.upstream import UpstreamAuthenticator
+from api.rate_limits import RateLimiter, RateLimitMiddleware, RateLimitPolicy
 from api.services import Services
 from api.settings import Settings
 from api.workers import worker_loops
@@ -67,14 +68,31 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             max_depth=settings.graphql_max_depth,
             max_aliases=settings.graphql_max_aliases,
             max_tokens=settings.graphql_max_tokens,
+            max_cost=settings.graphql_max_cost,
+            introspection=settings.introspection,
         ),
         record=metrics.record_operation,
     )
     graphql_app = GraphQLApp(schema, services=services, allowed_origins=settings.cors_origins)
 
+    limiter = RateLimiter(
+        RateLimitPolicy(
+            window_seconds=settings.rate_limit_window_seconds,
+            per_client=settings.rate_limit_per_client,
+            per_person=settings.rate_limit_per_person,
+            per_anonymous_ip=settings.rate_limit_per_anonymous_ip,
+            store_timeout_seconds=settings.mongodb_timeout_ms / 1000,
+        ),
+        lambda: services.running.stores.rate_windows,
+        services.clock,
+    )
+
     def authenticated(app: ASGIApp) -> ASGIApp:
+        """Bearer authentication, then the rate limits of the actor it found (or the address)."""
         return AuthenticationMiddleware(
-            app, backend=BearerBackend(lambda: services.running.verifier), on_error=refuse
+            RateLimitMiddleware(app, limiter=limiter),
+            backend=BearerBackend(lambda: services.running.verifier),
+            on_error=refuse,
         )
 
     authenticated_graphql = authenticated(graphql_app)
@@ -142,7 +160,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             allow_origins=list(settings.cors_origins),
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type", "x-request-id"],
-            expose_headers=["x-request-id"],
+            expose_headers=[
+                "x-request-id",
+                "ratelimit-limit",
+                "ratelimit-remaining",
+                "ratelimit-reset",
+                "retry-after",
+            ],
             max_age=600,
         ),
         # the sign-in session: only what the authorize step needs, for a short while

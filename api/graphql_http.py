@@ -22,7 +22,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
-from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, GraphQLRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -63,6 +63,14 @@ def preferred_media_type(accept: str) -> str:
 
 def error_body(message: str, code: str) -> bytes:
     return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+class CodedHTTPException(HTTPException):
+    """A refusal of the whole request with its own ``extensions.code``."""
+
+    def __init__(self, status_code: int, reason: str, code: str) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
@@ -116,7 +124,25 @@ class GraphQLApp(GraphQL[Context, None]):
             response = self._refusal(request, exc)
         await response(scope, receive, send)
 
+    def _validate_batch_request(
+        self, request_data: list[GraphQLRequestData], protocol: GraphQLRequestProtocol
+    ) -> None:
+        """Batching is off: one operation per request keeps the cost limit and the rate limits
+        meaningful (a batch would multiply both); a client sends one document asking for
+        everything it needs instead."""
+        raise CodedHTTPException(
+            400,
+            "Batched requests are not accepted: send one operation per request",
+            "BATCHING_NOT_SUPPORTED",
+        )
+
     def _refusal(self, request: Request, exc: HTTPException) -> Response:
+        if isinstance(exc, CodedHTTPException):
+            return Response(
+                error_body(exc.reason, exc.code),
+                status_code=exc.status_code,
+                media_type=APPLICATION_JSON,
+            )
         if exc.status_code == 405:
             return Response(
                 error_body(exc.reason, "METHOD_NOT_ALLOWED"),

@@ -45,13 +45,19 @@ _SECRET_PATTERNS = (
     ),
 )
 REDACTED = "[redacted]"
+# A secret's value after its name, as a dict's repr, JSON or a form body shows it (Authlib logs
+# "Issue token {'refresh_token': '…'}" at debug level): the name stays, the value goes.
+_NAMED_SECRET = re.compile(
+    r"(?i)((?:refresh_token|access_token|id_token|client_secret|password|code_verifier|"
+    r"activation_code)[\"']?\s?[:=]\s?[\"']?)[^\"'&\s,}]+"
+)
 
 
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
         for pattern in _SECRET_PATTERNS:
             value = pattern.sub(REDACTED, value)
-        return value
+        return _NAMED_SECRET.sub(rf"\g<1>{REDACTED}", value)
     if isinstance(value, MutableMapping):
         return {
             k: REDACTED if str(k).lower() in SENSITIVE_KEYS else _scrub(v) for k, v in value.items()

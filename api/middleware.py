@@ -99,11 +99,16 @@ class RequestContextMiddleware:
 
 
 class SecurityHeadersMiddleware:
-    """Headers every response carries; responses may set stricter ones of their own."""
+    """Headers every response carries; responses may set stricter ones of their own.
+
+    The default Content-Security-Policy allows nothing at all: JSON, iCalendar and error
+    responses need nothing, and an HTML page (GraphiQL, the OAuth pages) states its own.
+    """
 
     def __init__(self, app: ASGIApp, *, https: bool) -> None:
         self.app = app
         self.headers = {
+            "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
             "x-content-type-options": "nosniff",
             "referrer-policy": "no-referrer",
             "x-frame-options": "DENY",

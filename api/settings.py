@@ -20,6 +20,7 @@ from resolvers.document_rules import DocumentConfig
 
 StackMode = Literal["embedded", "external"]
 SseMode = Literal["s3", "c", "none"]
+IntrospectionMode = Literal["auto", "on", "authenticated", "off"]
 
 
 class Settings(BaseSettings):
@@ -162,6 +163,32 @@ class Settings(BaseSettings):
     graphql_max_body_bytes: int = Field(
         1_000_000, ge=1024, description="Largest JSON body accepted at `/graphql`."
     )
+    graphql_max_cost: int = Field(
+        20_000,
+        ge=1,
+        description="Highest query cost: each field resolution counts 1, multiplied by the page "
+        "sizes (`first`) above it (see docs/security.md).",
+    )
+    graphql_introspection: IntrospectionMode = Field(
+        "auto",
+        description="`on`, `authenticated` (callers with a valid token), `off`; `auto`: `on` "
+        "with the embedded stack, `authenticated` with `STACK=external`.",
+    )
+    rate_limit_window_seconds: int = Field(
+        60, ge=1, le=3600, description="Length of a rate-limit window, in seconds."
+    )
+    rate_limit_per_client: int = Field(
+        30_000, ge=0, description="Requests per window for one OAuth client (0: no limit)."
+    )
+    rate_limit_per_person: int = Field(
+        3_000,
+        ge=0,
+        description="Requests per window for one person (patient, professional), whatever the "
+        "client (0: no limit).",
+    )
+    rate_limit_per_anonymous_ip: int = Field(
+        1_200, ge=0, description="Requests per window without a token, per address (0: no limit)."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -259,6 +286,14 @@ class Settings(BaseSettings):
             **secrets,
             **({"S3_SSE_C_KEY": self.s3_sse_c_key.get_secret_value()} if self.s3_sse_c_key else {}),
         }
+
+    @property
+    def introspection(self) -> Literal["on", "authenticated", "off"]:
+        """Who may introspect the schema, ``auto`` resolved: open while developing, for
+        authenticated callers only in production (``STACK=external``)."""
+        if self.graphql_introspection == "auto":
+            return "on" if self.stack == "embedded" else "authenticated"
+        return self.graphql_introspection
 
     @property
     def audience(self) -> str:

@@ -14,6 +14,7 @@ from resolvers.clock import Clock
 from resolvers.document_rules import DocumentConfig
 from resolvers.errors import InvalidInput
 from resolvers.guard import open_document, open_patient
+from resolvers.identity import normalize_rpps
 from resolvers.pagination import decode_cursor, page_size
 from storage.documents import DocumentDoc
 from storage.repository import Page
@@ -43,7 +44,8 @@ class DocumentFilter:
                 bounds["$lte"] = self.created_to
             query["created_at"] = bounds
         if self.author_rpps is not None:
-            query["author.rpps"] = self.author_rpps
+            # a wrong RPPS is a mistake to tell, not a filter that silently matches nothing
+            query["author.rpps"] = normalize_rpps(self.author_rpps, field="authorRpps")
         return query
 
 

@@ -20,7 +20,10 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.caching import CACHE_SIZE, DocumentCache
+from schema.cost import QueryCostLimiter
 from schema.errors import ErrorPresenter, log_errors
+from schema.ids import IdGuard
+from schema.introspection import IntrospectionGuard, IntrospectionPolicy
 from schema.limits import limit_rules
 from schema.observability import OperationObserver, OperationRecorder
 from schema.profile import SECTION_TYPES
@@ -33,6 +36,8 @@ class SchemaLimits:
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 5000
+    max_cost: int = 20_000
+    introspection: IntrospectionPolicy = "on"
 
 
 class ServiceSchema(strawberry.Schema):
@@ -53,6 +58,10 @@ def build_schema(limits: SchemaLimits, record: OperationRecorder | None = None) 
         DocumentCache,
         lambda: AddValidationRules(rules),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        # after validation: they depend on the variables and the caller, which its cache does not
+        lambda: QueryCostLimiter(max_cost=limits.max_cost),
+        lambda: IntrospectionGuard(policy=limits.introspection),
+        IdGuard,
         ErrorPresenter,
         PerOperationState,
     ]

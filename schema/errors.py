@@ -121,13 +121,19 @@ class ErrorPresenter(MaskErrors):
 
 
 def log_errors(errors: list[GraphQLError], execution_context: ExecutionContext | None) -> None:
-    """Log outages and bugs with their cause; the caller's own mistakes only at debug level."""
+    """Log outages and bugs with their cause; the caller's own mistakes only at debug level,
+    and without their message, which may quote what the caller sent."""
     operation = execution_context.operation_name if execution_context else None
     for error in errors:
         kind = classify(error)
         path = list(error.path) if error.path else None
         if kind is ErrorKind.CLIENT:
-            log.debug("graphql.client_error", operation=operation, path=path, error=error.message)
+            # the code, not the message: graphql-core quotes the values it could not coerce
+            # ("String cannot represent a non string value: <a password sent as a number>")
+            code = (error.extensions or {}).get("code") or getattr(
+                error.original_error, "code", type(error.original_error or error).__name__
+            )
+            log.debug("graphql.client_error", operation=operation, path=path, code=code)
         elif kind is ErrorKind.UNAVAILABLE:
             store = unavailable_store(error.original_error) if error.original_error else None
             log.warning(

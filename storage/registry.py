@@ -24,6 +24,7 @@ from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
 from storage.profile import ChangeRepository, EntryRepository, MeasurementRepository
 from storage.provisioning import BatchRepository, RejectionRepository
+from storage.rate_limits import RateWindowRepository
 from storage.repository import Repository
 from storage.representations import RepresentationRepository
 from storage.signing_keys import SigningKeyRepository
@@ -56,6 +57,7 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     AgendaEventRepository,
     AgendaPreferencesRepository,
     AgendaFeedRepository,
+    RateWindowRepository,
 )
 
 

@@ -29,6 +29,7 @@ from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
 from storage.profile import ChangeRepository, EntryRepository, MeasurementRepository
 from storage.provisioning import BatchRepository, RejectionRepository
+from storage.rate_limits import RateWindowRepository
 from storage.registry import ensure_collections
 from storage.representations import RepresentationRepository
 from storage.signing_keys import SigningKeyRepository
@@ -78,6 +79,7 @@ class Stores:
     agenda_events: AgendaEventRepository = field(init=False)
     agenda_preferences: AgendaPreferencesRepository = field(init=False)
     agenda_feeds: AgendaFeedRepository = field(init=False)
+    rate_windows: RateWindowRepository = field(init=False)
 
     def __post_init__(self) -> None:
         self.patients = PatientRepository(self.db)
@@ -107,6 +109,7 @@ class Stores:
         self.agenda_events = AgendaEventRepository(self.db)
         self.agenda_preferences = AgendaPreferencesRepository(self.db)
         self.agenda_feeds = AgendaFeedRepository(self.db)
+        self.rate_windows = RateWindowRepository(self.db)
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:

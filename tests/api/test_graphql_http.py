@@ -89,7 +89,6 @@ async def test_subscriptions_over_plain_post_point_to_websockets(http: httpx.Asy
         (b"{not json", "application/json", 400),
         (b"query=1", "text/plain", 400),
         (b'{"query": 42}', "application/json", 400),
-        (b'[{"query": "{ service { name } }"}]', "application/json", 400),
     ],
 )
 async def test_malformed_requests_get_a_json_error(
