@@ -39,17 +39,23 @@ def reset_peak(pid: int) -> None:
 
 @contextlib.contextmanager
 def api_server(
-    settings: Settings, port: int, *, argv: list[str] | None = None, ready_path: str = "/healthz"
+    settings: Settings,
+    port: int,
+    *,
+    argv: list[str] | None = None,
+    ready_path: str = "/healthz",
+    env: dict[str, str] | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``espace-sante serve`` (or ``argv``) on ``port``, ready to answer, stopped on exit. The
-    background workers are off: their periodic passes would be counted as the server's work."""
+    """``espace-sante serve`` (or ``argv``) on ``port``, ready to answer, stopped on exit, with
+    ``env`` added to its environment. The background workers are off: their periodic passes
+    would be counted as the server's work."""
     command = argv or [
         str(Path(sys.executable).with_name("espace-sante")), "serve", "--host", "127.0.0.1",
         "--port", str(port),
     ]  # fmt: skip
     env = {
         **os.environ, **settings.child_environment(), "LOG_LEVEL": "WARNING",
-        "BACKGROUND_WORKERS": "false",
+        "BACKGROUND_WORKERS": "false", **(env or {}),
     }  # fmt: skip
     process = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parents[1])
     try:
