@@ -23,6 +23,7 @@ operation will really ask for.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -146,6 +147,40 @@ def operation_cost(
     return _Coster(schema, fragments, variables or {}).selection_set(operation.selection_set, root)
 
 
+CACHE_SIZE = 1024
+CostKey = tuple[int, str, str | None, tuple[tuple[str, int], ...]]
+_costs: OrderedDict[CostKey, int] = OrderedDict()
+
+
+def cached_cost(
+    schema: GraphQLSchema,
+    query: str | None,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: Mapping[str, Any] | None,
+) -> int:
+    """:func:`operation_cost`, kept per document text and integer variables (the only values a
+    cost depends on: page sizes), in a bounded LRU: a client sending the same operation with
+    other ids pays the walk once."""
+    if query is None:
+        return operation_cost(schema, document, operation_name, variables)
+    ints = tuple(
+        sorted(
+            (name, value)
+            for name, value in (variables or {}).items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        )
+    )
+    key = (id(schema), query, operation_name, ints)
+    if key in _costs:
+        _costs.move_to_end(key)
+        return _costs[key]
+    cost = _costs[key] = operation_cost(schema, document, operation_name, variables)
+    if len(_costs) > CACHE_SIZE:
+        _costs.popitem(last=False)
+    return cost
+
+
 class QueryCostLimiter(SchemaExtension):
     """Refuses, before execution, an operation whose cost is over ``max_cost``.
 
@@ -161,9 +196,10 @@ class QueryCostLimiter(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if not context.pre_execution_errors and document is not None:
-            cost = operation_cost(
-                context.schema._schema, document, context.operation_name, context.variables
-            )
+            cost = cached_cost(
+                context.schema._schema, context.query, document, context.operation_name,
+                context.variables,
+            )  # fmt: skip
             if cost > self.max_cost:
                 context.pre_execution_errors = [
                     GraphQLError(

@@ -14,6 +14,7 @@ fragments, each fragment once) and the variables with the types they were declar
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -138,6 +139,7 @@ def malformed_ids(
     document: DocumentNode,
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
+    query: str | None = None,
 ) -> list[str]:
     """The arguments and variables (``$name``) of the operation that hold a malformed id."""
     operation = get_operation_ast(document, operation_name)
@@ -149,12 +151,33 @@ def malformed_ids(
         name = definition.variable.name.value
         if type_ is not None and _bad_value(type_, (variables or {}).get(name)):  # type: ignore[arg-type]
             bad.append(f"${name}")
+    return bad + _bad_literals(schema, query, document, operation)
+
+
+LiteralsKey = tuple[int, str, str | None]
+_literals: OrderedDict[LiteralsKey, list[str]] = OrderedDict()
+CACHE_SIZE = 1024
+
+
+def _bad_literals(
+    schema: GraphQLSchema, query: str | None, document: DocumentNode, operation: Any
+) -> list[str]:
+    """The literal arguments holding a malformed id: they depend on the document alone, so the
+    walk is kept per document text (bounded LRU)."""
+    key = None if query is None else (id(schema), query, operation.name and operation.name.value)
+    if key is not None and key in _literals:
+        _literals.move_to_end(key)
+        return _literals[key]
     fragments = {
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     walker = _Walker(schema, fragments)
     walker.selection_set(operation.selection_set, schema.get_root_type(operation.operation))
-    return bad + walker.bad
+    if key is not None:
+        _literals[key] = walker.bad
+        if len(_literals) > CACHE_SIZE:
+            _literals.popitem(last=False)
+    return walker.bad
 
 
 class IdGuard(SchemaExtension):
@@ -165,8 +188,9 @@ class IdGuard(SchemaExtension):
         document = context.graphql_document
         if not context.pre_execution_errors and document is not None:
             bad = malformed_ids(
-                context.schema._schema, document, context.operation_name, context.variables
-            )
+                context.schema._schema, document, context.operation_name, context.variables,
+                context.query,
+            )  # fmt: skip
             if bad:
                 context.pre_execution_errors = [
                     GraphQLError(
