@@ -4,18 +4,14 @@ naming the field, and the access history."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from pymongo.database import Database
-from starlette.applications import Starlette
 
-from api.settings import Settings
 from tests.api.agenda_support import (
     ADD,
-    NOW,
     add,
     added,
     agenda,
@@ -23,27 +19,9 @@ from tests.api.agenda_support import (
     doctor,
     event,
     holder,
-    seeded_app,
 )
 from tests.api.documents_support import CAMILLE, LEFEVRE
-from tests.support import FakeClock
-from tests.tokens import TokenFactory, token_factory
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Starlette]:
-    async with seeded_app(settings, clock) as application:
-        yield application
-
-
-@pytest.fixture
-def make(app: Starlette) -> TokenFactory:
-    return token_factory(app)
+from tests.tokens import TokenFactory
 
 
 async def test_the_holder_adds_an_event_and_finds_it_in_range_with_its_author(

@@ -4,7 +4,6 @@ patient's side only, and addressed to a parent by the child's name."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
@@ -12,21 +11,18 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from api.settings import Settings
 from resolvers.actors import ActorKind
 from storage.patients import PatientDoc
 from tests.api.agenda_support import (
-    NOW,
     agenda,
     app_for,
     doctor,
     holder,
-    seeded_app,
     someone_born,
 )
 from tests.api.documents_support import CAMILLE, Caller
 from tests.support import FakeClock
-from tests.tokens import TokenFactory, token_factory
+from tests.tokens import TokenFactory
 
 MESSAGES = """
 query($p: ID!, $c: [PreventionCategory!]) { patient(id: $p) { preventionMessages(categories: $c)
@@ -55,22 +51,6 @@ mutation($p: ID!, $e: String!, $d: Boolean!) {
     __typename ... on AgendaPreferences { dismissedEntries } ... on AgendaError { code field } } }
 """
 TEEN_DUE = {"dtcap-11y", "hpv", "meningococcal-acwy-11y", "exam-11y", "mt-dents@12y"}
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)  # 20 November 2026
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Starlette]:
-    async with seeded_app(settings, clock) as application:
-        yield application
-
-
-@pytest.fixture
-def make(app: Starlette) -> TokenFactory:
-    return token_factory(app)
 
 
 @pytest.fixture

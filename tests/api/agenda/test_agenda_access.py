@@ -5,22 +5,18 @@ hides from professionals stays with its author and the primary physician."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import httpx
-import pytest
 from pymongo.database import Database
 from starlette.applications import Starlette
 
-from api.settings import Settings
 from tests.api.agenda_support import (
     ADD,
     AGENDA,
     CANCEL,
     CHANGE,
-    NOW,
     added,
     agenda,
     app_for,
@@ -28,7 +24,6 @@ from tests.api.agenda_support import (
     doctor,
     event,
     holder,
-    seeded_app,
     someone_born,
 )
 from tests.api.documents_support import (
@@ -41,29 +36,13 @@ from tests.api.documents_support import (
     add_to_care_team,
 )
 from tests.support import FakeClock
-from tests.tokens import TokenFactory, token_factory
+from tests.tokens import TokenFactory
 
 MARCH = ("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z")
 BLOCK = """
 mutation($p: ID!, $pro: ID!, $b: Boolean) {
   setProfessionalAccess(patientId: $p, professionalId: $pro, blocked: $b) { __typename } }
 """
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Starlette]:
-    async with seeded_app(settings, clock) as application:
-        yield application
-
-
-@pytest.fixture
-def make(app: Starlette) -> TokenFactory:
-    return token_factory(app)
 
 
 async def _outsiders(

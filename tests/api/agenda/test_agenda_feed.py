@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,13 +20,12 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.logs import configure_logging
-from api.settings import Settings
 from resolvers.purge import purge_patient
-from tests.api.agenda_support import NOW, added, doctor, holder, seeded_app
+from tests.api.agenda_support import added, doctor, holder
 from tests.api.documents_support import CAMILLE, stores_of
 from tests.oauth_support import PATIENT_INS
 from tests.support import FakeClock
-from tests.tokens import TokenFactory, token_factory
+from tests.tokens import TokenFactory
 
 CREATE = """
 mutation($p: ID!) { createAgendaFeed(patientId: $p) {
@@ -37,22 +36,6 @@ mutation($p: ID!) { revokeAgendaFeed(patientId: $p) {
   __typename ... on AgendaFeedRevoked { revoked } ... on AgendaError { code } } }
 """
 STATUS = "query($p: ID!) { patient(id: $p) { agendaFeed { active createdAt lastFetchedAt } } }"
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Starlette]:
-    async with seeded_app(settings, clock) as application:
-        yield application
-
-
-@pytest.fixture
-def make(app: Starlette) -> TokenFactory:
-    return token_factory(app)
 
 
 @pytest.fixture
