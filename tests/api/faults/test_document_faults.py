@@ -10,9 +10,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import orjson
@@ -22,7 +21,6 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.embedded import EmbeddedStack
-from api.settings import Settings
 from resolvers.reconcile import reconcile
 from tests.api.documents_support import (
     CAMILLE,
@@ -35,7 +33,7 @@ from tests.api.documents_support import (
     stores_of,
 )
 from tests.support import FakeClock, serve_app
-from tests.tokens import seed, token_factory
+from tests.tokens import token_factory
 
 REQUEST = """
 mutation($p: ID!, $m: DocumentMetadataInput!, $s: Float!, $h: String!) {
@@ -48,25 +46,6 @@ mutation($id: ID!) { confirmDocumentUpload(documentId: $id) {
   __typename ... on DocumentChange { document { id sha256 } } ... on DocumentError { code }
 } }
 """
-
-
-@pytest.fixture(scope="module")
-def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
-    stack = EmbeddedStack(
-        Settings(mongodb_timeout_ms=1500, s3_timeout_seconds=2),
-        data_dir=Path(tmp_path_factory.mktemp("document-faults")),
-    )
-    stack.settings = stack.start()
-    yield stack
-    stack.stop()
-
-
-@pytest.fixture
-async def app(own_stack: EmbeddedStack) -> AsyncIterator[Starlette]:
-    application: Starlette = create_app(own_stack.settings)
-    async with application.router.lifespan_context(application):
-        await seed(application)
-        yield application
 
 
 @pytest.fixture

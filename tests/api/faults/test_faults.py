@@ -14,9 +14,8 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,37 +26,17 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.embedded import EmbeddedStack
-from api.settings import Settings
 from resolvers.actors import ActorKind
 from resolvers.reconcile import reconcile
 from tests.api.documents_support import CAMILLE, DEPOSIT, PDF, Caller, metadata, stores_of
 from tests.support import FakeClock, serve_app
-from tests.tokens import seed, token_factory
+from tests.tokens import token_factory
 
 CAMILLE_INS = "285034410912329"
 LEFEVRE_RPPS = "10001234565"
 RECORD = """mutation($p: ID!, $i: MeasurementInput!) { recordMeasurement(patientId: $p, input: $i) {
   __typename ... on MeasurementRecorded { measurement { id } } } }"""
 COUNT = "query($p: ID!) { patient(id: $p) { profile { measurements { totalCount } } } }"
-
-
-@pytest.fixture(scope="module")
-def own_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStack]:
-    stack = EmbeddedStack(
-        Settings(mongodb_timeout_ms=1500, s3_timeout_seconds=2, background_workers=False),
-        data_dir=Path(tmp_path_factory.mktemp("faults")),
-    )
-    stack.settings = stack.start()
-    yield stack
-    stack.stop()
-
-
-@pytest.fixture
-async def app(own_stack: EmbeddedStack) -> AsyncIterator[Starlette]:
-    application: Starlette = create_app(own_stack.settings)
-    async with application.router.lifespan_context(application):
-        await seed(application)
-        yield application
 
 
 @pytest.fixture
