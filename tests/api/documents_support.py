@@ -99,6 +99,24 @@ class Caller:
         **meta: Any,
     ) -> dict[str, Any]:
         """The ``depositDocument`` result, sent as a GraphQL multipart request."""
+        response = await self.send_deposit(
+            data, content_type=content_type, patient_id=patient_id, replaces=replaces, **meta
+        )
+        body = response.json()
+        assert not body.get("errors"), body
+        result: dict[str, Any] = body["data"]["depositDocument"]
+        return result
+
+    async def send_deposit(
+        self,
+        data: bytes = PDF,
+        *,
+        content_type: str = "application/pdf",
+        patient_id: str = CAMILLE,
+        replaces: str | None = None,
+        **meta: Any,
+    ) -> httpx.Response:
+        """The raw answer to a ``depositDocument`` multipart request (refusals included)."""
         operations = {
             "query": DEPOSIT,
             "variables": {
@@ -108,7 +126,7 @@ class Caller:
                 "replaces": replaces,
             },
         }
-        response = await self.http.post(
+        return await self.http.post(
             "/graphql",
             data={
                 "operations": orjson.dumps(operations).decode(),
@@ -117,10 +135,6 @@ class Caller:
             files={"0": ("document", data, content_type)},
             headers={**self.headers, "graphql-preflight": "1"},
         )
-        body = response.json()
-        assert not body.get("errors"), body
-        result: dict[str, Any] = body["data"]["depositDocument"]
-        return result
 
     async def deposited(self, data: bytes = PDF, **kwargs: Any) -> dict[str, Any]:
         result = await self.deposit(data, **kwargs)

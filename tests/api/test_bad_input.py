@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 
 from api.settings import Settings
 from resolvers.actors import ActorKind
-from tests.api.documents_support import CAMILLE, DEPOSIT, PDF, metadata
+from tests.api.documents_support import CAMILLE, DEPOSIT, PDF, Caller, metadata
 from tests.tokens import TokenFactory, seed, token_factory
 
 CAMILLE_INS = "285034410912329"
@@ -245,20 +245,7 @@ async def test_an_oversized_file_is_refused_before_it_is_read_and_nothing_is_kep
     token = await make(ActorKind.PROFESSIONAL, LEFEVRE_RPPS, "documents:read documents:write")
     before = counts(db)
     limit = settings.document_config().multipart_max_bytes
-    response = await http.post(
-        "/graphql",
-        data={
-            "operations": orjson.dumps(
-                {
-                    "query": DEPOSIT,
-                    "variables": {"patientId": CAMILLE, "file": None, "metadata": metadata()},
-                }
-            ).decode(),
-            "map": '{"0": ["variables.file"]}',
-        },
-        files={"0": ("big.pdf", PDF + b"%" + b"x" * (limit + 70_000), "application/pdf")},
-        headers={"authorization": f"Bearer {token}", "graphql-preflight": "1"},
-    )
+    response = await Caller(http, token).send_deposit(PDF + b"%" + b"x" * (limit + 70_000))
     assert response.status_code == 413
     assert codes(response.json()) == ["PAYLOAD_TOO_LARGE"]
     assert counts(db) == before

@@ -157,20 +157,7 @@ async def test_s3_slower_than_its_timeout_fails_a_deposit_fast_and_leaves_nothin
     own_stack.pause_server("s3")  # accepts connections, never answers
     try:
         started = time.monotonic()
-        response = await http.post(
-            "/graphql",
-            data={
-                "operations": orjson.dumps(
-                    {
-                        "query": DEPOSIT,
-                        "variables": {"patientId": CAMILLE, "file": None, "metadata": metadata()},
-                    }
-                ).decode(),
-                "map": '{"0": ["variables.file"]}',
-            },
-            files={"0": ("cr.pdf", PDF, "application/pdf")},
-            headers={**lefevre.headers, "graphql-preflight": "1"},
-        )
+        response = await lefevre.send_deposit(PDF)
         elapsed = time.monotonic() - started
         status, body = await ready(http)
     finally:
