@@ -15,10 +15,12 @@ import structlog
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from storage.errors import StoreUnavailable
 from storage.stores import Stores
 
 log = structlog.get_logger("espace_sante.health")
 CHECK_TIMEOUT_SECONDS = 2.0
+NO_ANSWER = f"no answer within {CHECK_TIMEOUT_SECONDS:g}s"
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -30,7 +32,9 @@ async def _check(probe: Callable[[], Awaitable[None]]) -> dict[str, str]:
         with anyio.fail_after(CHECK_TIMEOUT_SECONDS):
             await probe()
     except TimeoutError:
-        return {"status": "down", "reason": f"no answer within {CHECK_TIMEOUT_SECONDS:g}s"}
+        return {"status": "down", "reason": NO_ANSWER}
+    except StoreUnavailable as exc:  # the store's own timeout may be the shorter one
+        return {"status": "down", "reason": NO_ANSWER if exc.timed_out else type(exc).__name__}
     except Exception as exc:
         return {"status": "down", "reason": type(exc).__name__}
     return {"status": "up"}

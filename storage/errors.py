@@ -13,9 +13,10 @@ Store = Literal["mongodb", "s3"]
 class StoreUnavailable(Exception):
     """A backing store did not answer in time; the operation can be retried later."""
 
-    def __init__(self, store: Store, detail: str = "") -> None:
+    def __init__(self, store: Store, detail: str = "", *, timed_out: bool = False) -> None:
         super().__init__(f"{store} unavailable" + (f": {detail}" if detail else ""))
         self.store: Store = store
+        self.timed_out = timed_out  # no answer in time, as opposed to a refusal or an error
 
 
 class ObjectNotFound(Exception):

@@ -113,7 +113,7 @@ class ObjectStore:
                 func, limiter=self._limiter, abandon_on_cancel=abandon_on_cancel
             )
         except urllib3.exceptions.HTTPError as exc:
-            raise StoreUnavailable("s3", type(exc).__name__) from exc
+            raise StoreUnavailable("s3", type(exc).__name__, timed_out=_timed_out(exc)) from exc
         except ServerError as exc:  # a 5xx the retries did not get past
             raise StoreUnavailable("s3", f"HTTP {exc.status_code}") from exc
         except S3Error as exc:
@@ -256,3 +256,9 @@ class ObjectStore:
 
     def close(self) -> None:
         self._http.clear()
+
+
+def _timed_out(exc: urllib3.exceptions.HTTPError) -> bool:
+    """Whether urllib3 gave up waiting (directly, or as the reason its retries ended)."""
+    reason = exc.reason if isinstance(exc, urllib3.exceptions.MaxRetryError) else exc
+    return isinstance(reason, urllib3.exceptions.TimeoutError)

@@ -110,3 +110,26 @@ async def test_a_hung_s3_is_reported_within_the_check_timeout(
     assert checks["s3"] == {"status": "down", "reason": "no answer within 2s"}
     assert elapsed < 10
     assert (await readiness(client))[0] == 200
+
+
+async def test_a_store_timeout_shorter_than_the_check_says_the_same_no_answer(
+    own_stack: EmbeddedStack,
+) -> None:
+    """Whichever of the two timeouts fires first, the reason is the same (CI saw them race)."""
+    settings = own_stack.settings.model_copy(update={"s3_timeout_seconds": 0.5})
+    application: Starlette = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            own_stack.pause_server("s3")
+            try:
+                started = time.monotonic()
+                status, body = await readiness(http)
+                elapsed = time.monotonic() - started
+            finally:
+                own_stack.resume_server("s3")
+    assert (status, body["checks"]) == (
+        503,
+        {"mongodb": {"status": "up"}, "s3": {"status": "down", "reason": "no answer within 2s"}},
+    )
+    assert elapsed < 2  # the store's own 0.5 s gave up first
