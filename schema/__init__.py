@@ -22,6 +22,7 @@ from strawberry.types import ExecutionContext
 from schema.caching import CACHE_SIZE, DocumentCache
 from schema.cost import QueryCostLimiter
 from schema.errors import ErrorPresenter, log_errors
+from schema.execution import ServiceExecutor
 from schema.ids import IdGuard
 from schema.introspection import IntrospectionGuard, IntrospectionPolicy
 from schema.limits import limit_rules
@@ -74,4 +75,5 @@ def build_schema(limits: SchemaLimits, record: OperationRecorder | None = None) 
         types=SECTION_TYPES,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=False),
+        execution_context_class=ServiceExecutor,
     )
