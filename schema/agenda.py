@@ -74,95 +74,78 @@ class AgendaAuthor:
 
 @strawberry.type(description="An agenda event: its first occurrence, and its recurrence rule.")
 class AgendaEvent:
+    """Plain attributes, filled once from the record: a page of occurrences calls no resolver."""
+
     id: strawberry.ID
     doc: strawberry.Private[EventDoc]
-
-    @strawberry.field
-    def kind(self) -> AgendaEventKind:
-        return AgendaEventKind(self.doc["kind"])
-
-    @strawberry.field
-    def title(self) -> str:
-        return self.doc["title"]
-
-    @strawberry.field
-    def notes(self) -> str | None:
-        return self.doc["notes"]
-
-    @strawberry.field
-    def location(self) -> str | None:
-        return self.doc["location"]
-
-    @strawberry.field(description="The first occurrence's start, in UTC.")
-    def start(self) -> datetime:
-        return self.doc["start"]
-
-    @strawberry.field(description="The first occurrence's end, in UTC (= start: no duration).")
-    def end(self) -> datetime:
-        return self.doc["end"]
-
-    @strawberry.field(description="The IANA zone it was entered in; it recurs in that zone.")
-    def time_zone(self) -> str:
-        return self.doc["time_zone"]
-
-    @strawberry.field(description="The start in the event's time zone, with its offset.")
-    def local_start(self) -> datetime:
-        return self.doc["start"].astimezone(zone(self.doc["time_zone"]))
-
-    @strawberry.field
-    def all_day(self) -> bool:
-        return self.doc["all_day"]
-
-    @strawberry.field(name="date", description="All-day events: the first day.")
-    def first_day(self) -> date | None:
-        return self.local_start().date() if self.doc["all_day"] else None
-
-    @strawberry.field(description="All-day events: the last day (inclusive).")
-    def end_date(self) -> date | None:
-        if not self.doc["all_day"]:
-            return None
-        last = self.doc["end"].astimezone(zone(self.doc["time_zone"])) - timedelta(days=1)
-        return last.date()
-
-    @strawberry.field(description="RFC 5545 RRULE value (UNTIL in UTC), if it recurs.")
-    def recurrence(self) -> str | None:
-        return self.doc["rrule"]
-
-    @strawberry.field(description="Starts (UTC) of the occurrences cancelled (EXDATE).")
-    def exceptions(self) -> list[datetime]:
-        return list(self.doc["exdates"])
-
-    @strawberry.field(description="Hidden by the patient from professionals but its author.")
-    def hidden_from_professionals(self) -> bool:
-        return self.doc["hidden_from_professionals"]
-
-    @strawberry.field(description="The forecast-calendar entry it was accepted from.")
-    def forecast_entry_id(self) -> str | None:
-        return self.doc["forecast_entry"]
-
-    @strawberry.field
-    def author(self) -> AgendaAuthor:
-        return AgendaAuthor.from_doc(self.doc["author"])
-
-    @strawberry.field
-    def updated_by(self) -> AgendaAuthor:
-        return AgendaAuthor.from_doc(self.doc["updated_by"])
-
-    @strawberry.field
-    def created_at(self) -> datetime:
-        return self.doc["created_at"]
-
-    @strawberry.field
-    def updated_at(self) -> datetime:
-        return self.doc["updated_at"]
-
-    @strawberry.field
-    def status(self) -> AgendaEventStatus:
-        return AgendaEventStatus(self.doc["status"])
+    kind: AgendaEventKind
+    title: str
+    notes: str | None
+    location: str | None
+    start: datetime = strawberry.field(description="The first occurrence's start, in UTC.")
+    end: datetime = strawberry.field(
+        description="The first occurrence's end, in UTC (= start: no duration)."
+    )
+    time_zone: str = strawberry.field(
+        description="The IANA zone it was entered in; it recurs in that zone."
+    )
+    local_start: datetime = strawberry.field(
+        description="The start in the event's time zone, with its offset."
+    )
+    all_day: bool
+    first_day: date | None = strawberry.field(
+        name="date", description="All-day events: the first day."
+    )
+    end_date: date | None = strawberry.field(
+        description="All-day events: the last day (inclusive)."
+    )
+    recurrence: str | None = strawberry.field(
+        description="RFC 5545 RRULE value (UNTIL in UTC), if it recurs."
+    )
+    exceptions: list[datetime] = strawberry.field(
+        description="Starts (UTC) of the occurrences cancelled (EXDATE)."
+    )
+    hidden_from_professionals: bool = strawberry.field(
+        description="Hidden by the patient from professionals but its author."
+    )
+    forecast_entry_id: str | None = strawberry.field(
+        description="The forecast-calendar entry it was accepted from."
+    )
+    author: AgendaAuthor
+    updated_by: AgendaAuthor
+    created_at: datetime
+    updated_at: datetime
+    status: AgendaEventStatus
 
     @classmethod
     def from_doc(cls, doc: EventDoc) -> AgendaEvent:
-        return cls(id=strawberry.ID(doc["_id"]), doc=doc)
+        tz = zone(doc["time_zone"])
+        local_start = doc["start"].astimezone(tz)
+        all_day = doc["all_day"]
+        return cls(
+            id=strawberry.ID(doc["_id"]),
+            doc=doc,
+            kind=AgendaEventKind(doc["kind"]),
+            title=doc["title"],
+            notes=doc["notes"],
+            location=doc["location"],
+            start=doc["start"],
+            end=doc["end"],
+            time_zone=doc["time_zone"],
+            local_start=local_start,
+            all_day=all_day,
+            first_day=local_start.date() if all_day else None,
+            end_date=(doc["end"].astimezone(tz) - timedelta(days=1)).date() if all_day else None,
+            recurrence=doc["rrule"],
+            exceptions=list(doc["exdates"]),
+            hidden_from_professionals=doc["hidden_from_professionals"],
+            forecast_entry_id=doc["forecast_entry"],
+            author=AgendaAuthor.from_doc(doc["author"]),
+            updated_by=AgendaAuthor.from_doc(doc["updated_by"]),
+            created_at=doc["created_at"],
+            updated_at=doc["updated_at"],
+            status=AgendaEventStatus(doc["status"]),
+        )
 
 
 @strawberry.type(description="One occurrence of an event in the range asked for.")
