@@ -10,7 +10,6 @@ from datetime import datetime
 from enum import Enum
 
 import strawberry
-from strawberry.dataloader import DataLoader
 
 from resolvers import conversation_reads
 from resolvers.actors import Actor
@@ -20,6 +19,7 @@ from schema.context import Info
 from schema.documents import Document
 from schema.pagination import Connection, connection
 from schema.permissions import scoped
+from schema.selection import selects
 from schema.spaces import actor
 from schema.terminology import Concept
 from storage.messages import ConversationDoc, LastMessageDoc, MessageDoc
@@ -147,18 +147,16 @@ class MessageSummary:
         )
 
 
-def _unread_loader(info: Info, viewer: Actor) -> DataLoader[str, int]:
-    """One count query for every conversation of the response."""
-    loaders = info.context.loaders
-    if "unread" not in loaders:
-
-        async def load(ids: list[str]) -> list[int]:
-            counts = await conversation_reads.unread_counts(info.context.stores, viewer, ids)
-            return [counts.get(id_, 0) for id_ in ids]
-
-        loaders["unread"] = DataLoader(load_fn=load)
-    loader: DataLoader[str, int] = loaders["unread"]
-    return loader
+async def conversations_for(
+    info: Info, docs: list[ConversationDoc], viewer: Actor
+) -> list[Conversation]:
+    """The conversations as the viewer sees them, with their unread counts (one query for all
+    of them) when the selection asks for them."""
+    counts: dict[str, int] = {}
+    if docs and selects(info, "unreadCount"):
+        ids = [doc["_id"] for doc in docs]
+        counts = await conversation_reads.unread_counts(info.context.stores, viewer, ids)
+    return [Conversation.from_doc(doc, viewer, counts.get(doc["_id"], 0)) for doc in docs]
 
 
 def _correspondent(doc: ConversationDoc, viewer: Actor) -> Correspondent:
@@ -214,10 +212,7 @@ class Conversation:
     read_marks: list[ReadMark] = strawberry.field(
         description="Where each participant has read up to."
     )
-
-    @strawberry.field(description="Messages you have not read.")
-    async def unread_count(self, info: Info) -> int:
-        return await _unread_loader(info, self.viewer).load(self.doc["_id"])
+    unread_count: int = strawberry.field(description="Messages you have not read.")
 
     @strawberry.field(
         extensions=[scoped("messages:read")],
@@ -236,7 +231,8 @@ class Conversation:
         )  # fmt: skip
 
     @classmethod
-    def from_doc(cls, doc: ConversationDoc, viewer: Actor) -> Conversation:
+    def from_doc(cls, doc: ConversationDoc, viewer: Actor, unread: int) -> Conversation:
+        """``unread``: the count when the selection asks for it (``conversations_for``)."""
         return cls(
             id=strawberry.ID(doc["_id"]),
             doc=doc,
@@ -251,6 +247,7 @@ class Conversation:
             archived=doc["patient_archived_at"] is not None,
             correspondent=_correspondent(doc, viewer),
             read_marks=_read_marks(doc, viewer),
+            unread_count=unread,
         )
 
 
@@ -291,7 +288,7 @@ class MessagingQuery:
             first, after,
         )  # fmt: skip
         return connection(
-            [Conversation.from_doc(doc, viewer) for doc in page.items], page.items,
+            await conversations_for(info, page.items, viewer), page.items,
             sort_key="last_message_at", has_next=page.has_next, count=count,
         )  # fmt: skip
 
@@ -302,7 +299,7 @@ class MessagingQuery:
     async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
         ctx, viewer = info.context, actor(info)
         doc, _ = await conversation_reads.get_conversation(ctx.stores, ctx.clock, viewer, id)
-        return Conversation.from_doc(doc, viewer)
+        return (await conversations_for(info, [doc], viewer))[0]
 
     @strawberry.field(
         extensions=[scoped("messages:read")],

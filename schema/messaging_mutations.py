@@ -13,7 +13,7 @@ from resolvers import messaging
 from resolvers.actors import Actor
 from resolvers.messaging import Draft
 from schema.context import Info
-from schema.messaging import Conversation, Message
+from schema.messaging import Conversation, Message, conversations_for
 from schema.permissions import scoped
 from schema.refusals import refused_as
 from schema.spaces import actor
@@ -63,12 +63,12 @@ ConversationResult: TypeAlias = Annotated[
 
 
 async def _sent(
-    sender: Actor, work: Awaitable[tuple[ConversationDoc, MessageDoc]]
+    info: Info, sender: Actor, work: Awaitable[tuple[ConversationDoc, MessageDoc]]
 ) -> MessageSent | MessagingError:
     async def sent() -> MessageSent:
         conversation, message = await work
         return MessageSent(
-            conversation=Conversation.from_doc(conversation, sender),
+            conversation=(await conversations_for(info, [conversation], sender))[0],
             sent_message=Message.from_doc(message, sender),
         )
 
@@ -87,6 +87,7 @@ class MessagingMutations:
         ctx, sender = info.context, actor(info)
         draft = Draft(body=input.body, subject=input.subject, attachment_ids=input.attachment_ids)
         return await _sent(
+            info,
             sender,
             messaging.start_conversation(
                 ctx.stores, ctx.clock, ctx.documents, sender, input.patient_id, draft
@@ -102,6 +103,7 @@ class MessagingMutations:
         ctx, sender = info.context, actor(info)
         draft = Draft(body=input.body, subject=input.subject, attachment_ids=input.attachment_ids)
         return await _sent(
+            info,
             sender,
             messaging.send_message(
                 ctx.stores, ctx.clock, ctx.documents, sender, input.conversation_id, draft
@@ -122,7 +124,7 @@ class MessagingMutations:
             doc, _ = await messaging.mark_read(
                 ctx.stores, ctx.clock, reader, conversation_id, up_to
             )
-            return Conversation.from_doc(doc, reader)
+            return (await conversations_for(info, [doc], reader))[0]
 
         return await refused_as(MessagingError, mark())
 
@@ -139,6 +141,6 @@ class MessagingMutations:
             doc = await messaging.set_archived(
                 ctx.stores, ctx.clock, who, conversation_id, archived
             )
-            return Conversation.from_doc(doc, who)
+            return (await conversations_for(info, [doc], who))[0]
 
         return await refused_as(MessagingError, archive())

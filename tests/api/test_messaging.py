@@ -73,6 +73,9 @@ async def test_a_professional_starts_the_patient_replies_and_each_reads(
     }
     assert (await patient.data(UNREAD))["unreadMessageCount"] == 1  # the doctor's, not hers
     assert (await lefevre.data(UNREAD))["unreadMessageCount"] == 1
+    # each side's own count, wherever a conversation is answered: a send, one conversation
+    assert reply["conversation"]["unreadCount"] == 1
+    assert (await conversation(lefevre, conversation_id))["unreadCount"] == 1
 
     marked = await lefevre.data(MARK_READ, {"id": conversation_id})
     assert marked["markConversationRead"]["unreadCount"] == 0
