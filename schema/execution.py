@@ -157,23 +157,6 @@ class ServiceExecutor(StrawberryGraphQLCoreExecutionContext):
         self._selections[key] = (grouped_field_set, entries)  # keeps the set alive: ids stay
         return entries
 
-    def execute_field(
-        self,
-        parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: FieldDetailsList,
-        path: Path,
-        position_context: Any,
-    ) -> Any:
-        plan = self._plan_of(parent_type, field_details_list)
-        if plan is None:
-            return super().execute_field(
-                parent_type, source, field_details_list, path, position_context
-            )
-        return self._execute_plain(
-            plan, parent_type, source, field_details_list, path, position_context
-        )
-
     def _execute_plain(  # noqa: PLR0917 - graphql-core's arguments, and the plan
         self,
         plan: _Plain,
