@@ -77,7 +77,6 @@ class AgendaEvent:
     """Plain attributes, filled once from the record: a page of occurrences calls no resolver."""
 
     id: strawberry.ID
-    doc: strawberry.Private[EventDoc]
     kind: AgendaEventKind
     title: str
     notes: str | None
@@ -124,7 +123,6 @@ class AgendaEvent:
         all_day = doc["all_day"]
         return cls(
             id=strawberry.ID(doc["_id"]),
-            doc=doc,
             kind=AgendaEventKind(doc["kind"]),
             title=doc["title"],
             notes=doc["notes"],
