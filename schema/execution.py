@@ -43,10 +43,10 @@ class _Plain:
 
     attribute: str
     field_type: GraphQLOutputType  # as declared, for graphql-core's error handling
-    completes_to: GraphQLLeafType | GraphQLObjectType
+    leaf: GraphQLLeafType | None  # a scalar or an enum to serialise…
+    object_type: GraphQLObjectType | None  # …or an object whose selection is executed
     non_null: bool
     label: str  # Type.field, for the non-null error
-    leaf: GraphQLLeafType | None  # completes_to, when it is a scalar or an enum
 
 
 _Entry = tuple[str, FieldDetailsList, _Plain | None]
@@ -65,17 +65,19 @@ def _plan(parent: GraphQLObjectType, name: str, field: GraphQLField) -> _Plain |
     field_type = field.type
     non_null = isinstance(field_type, GraphQLNonNull)
     inner = field_type.of_type if isinstance(field_type, GraphQLNonNull) else field_type
-    plain_object = isinstance(inner, GraphQLObjectType) and inner.is_type_of is None
-    if not (plain_object or isinstance(inner, GraphQLScalarType | GraphQLEnumType)):
+    leaf = inner if isinstance(inner, GraphQLScalarType | GraphQLEnumType) else None
+    plain_object = inner if isinstance(inner, GraphQLObjectType) else None
+    if plain_object is not None and plain_object.is_type_of is not None:
+        plain_object = None  # its own type check needs an info object: graphql-core's path
+    if leaf is None and plain_object is None:
         return None
-    completes_to = cast("GraphQLLeafType | GraphQLObjectType", inner)
     return _Plain(
         attribute=definition.python_name,
         field_type=field_type,
-        completes_to=completes_to,
+        leaf=leaf,
+        object_type=plain_object,
         non_null=non_null,
         label=f"{parent.name}.{name}",
-        leaf=None if plain_object else cast("GraphQLLeafType", inner),
     )
 
 
@@ -199,11 +201,12 @@ class ServiceExecutor(StrawberryGraphQLCoreExecutionContext):
                 msg = f"Cannot return null for non-nullable field {plan.label}."
                 raise TypeError(msg)
             return None
-        if isinstance(plan.completes_to, GraphQLObjectType):
-            return self.collect_and_execute_subfields(
-                plan.completes_to, field_details_list, path, value, position_context
-            )
-        return self.complete_leaf_value(plan.completes_to, value)
+        if plan.leaf is not None:
+            return self.complete_leaf_value(plan.leaf, value)
+        object_type = cast("GraphQLObjectType", plan.object_type)  # the other case (_plan)
+        return self.collect_and_execute_subfields(
+            object_type, field_details_list, path, value, position_context
+        )
 
     def _plan_of(
         self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
