@@ -23,19 +23,23 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
-LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
-SUBSET_FOLDER = "IHE_XDM/SUBSET01/"
-STABLE_DOCUMENT = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
-TYPE_CODE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
-CLASS_CODE = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
-CONFIDENTIALITY_CODE = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"
-FORMAT_CODE = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"
-AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a8d2f"
-UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
-PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
-SUBMISSION_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
-OID_RPPS = "1.2.250.1.71.4.2.1"  # the national identifier of health professionals (IdNPS)
+from resolvers.xdm_identifiers import (
+    AUTHOR,
+    CLASS_CODE,
+    CONFIDENTIALITY_CODE,
+    FORMAT_CODE,
+    LCM,
+    OID_IDNPS,
+    PATIENT_ID,
+    RIM,
+    STABLE_DOCUMENT,
+    SUBMISSION_PATIENT_ID,
+    SUBSET_FOLDER,
+    TYPE_CODE,
+    UNIQUE_ID,
+)
+
+OID_RPPS = OID_IDNPS  # an IdNPS "8" + RPPS names a health professional
 
 _DTM = re.compile(r"^\d{8}(?:\d{2}){0,3}$", re.ASCII)
 _SIZE = re.compile(r"^\d{1,18}$", re.ASCII)
