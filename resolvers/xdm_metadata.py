@@ -23,13 +23,13 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from resolvers.xdm_authors import XdmAuthor, parse_author
 from resolvers.xdm_identifiers import (
     AUTHOR,
     CLASS_CODE,
     CONFIDENTIALITY_CODE,
     FORMAT_CODE,
     LCM,
-    OID_IDNPS,
     PATIENT_ID,
     RIM,
     STABLE_DOCUMENT,
@@ -38,8 +38,6 @@ from resolvers.xdm_identifiers import (
     TYPE_CODE,
     UNIQUE_ID,
 )
-
-OID_RPPS = OID_IDNPS  # an IdNPS "8" + RPPS names a health professional
 
 _DTM = re.compile(r"^\d{8}(?:\d{2}){0,3}$", re.ASCII)
 _SIZE = re.compile(r"^\d{1,18}$", re.ASCII)
@@ -65,13 +63,6 @@ class XdmCode:
 
 
 @dataclass(frozen=True, slots=True)
-class XdmAuthor:
-    rpps: str | None  # the 11-digit RPPS, when the XCN is an IdNPS "8" + RPPS
-    name: str  # "FAMILY Given", as far as the XCN gives them
-    profession_code: str | None  # the TRE_G15 profession (10: médecin), from authorSpecialty
-
-
-@dataclass(frozen=True, slots=True)
 class XdmDocument:
     entry_uuid: str
     unique_id: str
@@ -81,6 +72,7 @@ class XdmDocument:
     type: XdmCode
     class_code: XdmCode
     confidentiality: list[str]
+    confidentiality_codes: list[XdmCode]  # the same, with their coding schemes
     format_code: XdmCode | None
     created_at: datetime
     service_start: datetime | None
@@ -136,28 +128,6 @@ def parse_dtm(value: str) -> datetime:
         raise invalid from None
 
 
-def parse_author_person(xcn: str) -> tuple[str | None, str]:
-    """The RPPS (when the XCN's id is an IdNPS "8" + 11 digits) and the "FAMILY Given" name."""
-    parts = xcn.split("^")
-    if len(parts) == 1:  # a bare name, not an XCN
-        return None, xcn.strip()
-    identifier = parts[0].strip()
-    authority = parts[8].split("&") if len(parts) > 8 else []
-    oid = authority[1] if len(authority) > 1 else ""
-    rpps = None
-    if oid == OID_RPPS and len(identifier) == 12 and identifier.startswith("8"):
-        rpps = identifier[1:] if identifier[1:].isascii() and identifier[1:].isdigit() else None
-    return rpps, " ".join(part.strip() for part in parts[1:3] if part.strip())
-
-
-def parse_profession(specialty: str) -> str | None:
-    """The profession in an authorSpecialty like ``G15_10/SM54^Médecine générale^OID``: 10."""
-    code = specialty.split("^", 1)[0].strip()
-    if not code.startswith("G15_"):
-        return None
-    return code.removeprefix("G15_").split("/", 1)[0] or None
-
-
 class _Entry:
     """One ExtrinsicObject being read; its problems go to the shared list."""
 
@@ -201,7 +171,7 @@ class _Entry:
             XdmCode(
                 code=classification.get("nodeRepresentation", "").strip(),
                 label=_name(classification),
-                scheme=(_slots(classification).get("codingScheme") or [""])[0],
+                scheme=(_slots(classification).get("codingScheme") or [""])[0].strip(),
             )
             for classification in self.element.findall(_q("Classification"))
             if classification.get("classificationScheme") == scheme
@@ -229,13 +199,12 @@ class _Entry:
         return _parse_cx(cx, lambda message: self.problem("patientId", message))
 
     def author(self) -> XdmAuthor | None:
+        """The first author classification that names someone (ITI TF-3 §4.2.3.1.4)."""
         for classification in self.element.findall(_q("Classification")):
-            slots = _slots(classification)
-            person = (slots.get("authorPerson") or [""])[0]
-            if classification.get("classificationScheme") == AUTHOR and person:
-                rpps, name = parse_author_person(person)
-                specialty = (slots.get("authorSpecialty") or [""])[0]
-                return XdmAuthor(rpps=rpps, name=name, profession_code=parse_profession(specialty))
+            if classification.get("classificationScheme") == AUTHOR:
+                author = parse_author(_slots(classification))
+                if author is not None:
+                    return author
         return None
 
     def document(self) -> XdmDocument | None:
@@ -246,7 +215,8 @@ class _Entry:
         type_code = self.code("typeCode", TYPE_CODE, required=True)
         class_code = self.code("classCode", CLASS_CODE, required=True)
         format_code = self.code("formatCode", FORMAT_CODE, required=False)
-        confidentiality = [code.code for code in self.codes(CONFIDENTIALITY_CODE) if code.code]
+        confidentiality_codes = [c for c in self.codes(CONFIDENTIALITY_CODE) if c.code]
+        confidentiality = [code.code for code in confidentiality_codes]
         if not confidentiality:
             self.problem("confidentialityCode", "is missing")
         created_at = self.date("creationTime", required=True)
@@ -270,6 +240,7 @@ class _Entry:
             type=type_code,
             class_code=class_code,
             confidentiality=confidentiality,
+            confidentiality_codes=confidentiality_codes,
             format_code=format_code,
             created_at=created_at,
             service_start=service_start,
