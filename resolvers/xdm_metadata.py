@@ -17,7 +17,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -39,7 +39,7 @@ from resolvers.xdm_identifiers import (
     UNIQUE_ID,
 )
 
-_DTM = re.compile(r"^\d{8}(?:\d{2}){0,3}$", re.ASCII)
+_DTM = re.compile(r"^(\d{8}(?:\d{2}){0,3})([+-](?:[01]\d|2[0-3])[0-5]\d)?$", re.ASCII)
 _SIZE = re.compile(r"^\d{1,18}$", re.ASCII)
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$", re.ASCII)
 _MATRICULE = re.compile(r"^[0-9A-Z]{15}$", re.ASCII)
@@ -109,13 +109,20 @@ def _external_id(element: Element, scheme: str) -> str | None:
 
 
 def parse_dtm(value: str) -> datetime:
-    """An XDS date-time (YYYYMMDD[HH[MM[SS]]], UTC); ``ValueError`` when it is not one."""
-    invalid = ValueError(f"{value!r} is not a date YYYYMMDD[HH[MM[SS]]]")
-    if not _DTM.match(value):
+    """An XDS date-time, YYYYMMDD[HH[MM[SS]]] in UTC (ITI TF-3 §4.2.3.1.5), or with an HL7 DTM
+    offset ``±HHMM`` as the ANS mapping copies it from the CDA (``effectiveTime``): converted to
+    UTC. ``ValueError`` when it is neither."""
+    invalid = ValueError(f"{value!r} is not a date YYYYMMDD[HH[MM[SS]]][+/-HHMM]")
+    match = _DTM.match(value)
+    if not match:
         raise invalid
-    padded = value.ljust(14, "0")
+    padded = match.group(1).ljust(14, "0")
+    offset = timedelta(0)
+    if zone := match.group(2):
+        sign = -1 if zone[0] == "-" else 1
+        offset = sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
     try:
-        return datetime(
+        local = datetime(
             int(padded[:4]),
             int(padded[4:6]),
             int(padded[6:8]),
@@ -126,6 +133,7 @@ def parse_dtm(value: str) -> datetime:
         )
     except ValueError:  # day 30 of February, hour 24…
         raise invalid from None
+    return local - offset
 
 
 class _Entry:

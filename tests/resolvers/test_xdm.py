@@ -347,8 +347,8 @@ def test_every_problem_is_reported_together() -> None:
     entries.append(XdmEntry(content=b"late", unique_id=f"{UID}.4", declared_size=5))
     assert problems_of(build_archive(entries)) == [
         f"document {UID}.1: typeCode is missing",
-        f"document {UID}.1: creationTime '2019-03-14' is not a date YYYYMMDD[HH[MM[SS]]]",
-        f"document {UID}.2: serviceStopTime '20191301' is not a date YYYYMMDD[HH[MM[SS]]]",
+        f"document {UID}.1: creationTime '2019-03-14' is not a date YYYYMMDD[HH[MM[SS]]][+/-HHMM]",
+        f"document {UID}.2: serviceStopTime '20191301' is not a date YYYYMMDD[HH[MM[SS]]][+/-HHMM]",
         f"document {UID}.2: size '-1' is not a number of bytes",
         f"document {UID}.2: hash 'xyz' is not a SHA-1 (40 hexadecimal characters)",
         f"document {UID}.3: URI NOTES/NOTE.TXT names IHE_XDM/SUBSET01/NOTES/NOTE.TXT, "
@@ -474,6 +474,9 @@ def test_a_corrupt_member_is_reported_by_verify_contents() -> None:
         ("2019031409", datetime(2019, 3, 14, 9, tzinfo=UTC)),
         ("201903140930", datetime(2019, 3, 14, 9, 30, tzinfo=UTC)),
         ("20190314093005", datetime(2019, 3, 14, 9, 30, 5, tzinfo=UTC)),
+        # the ANS mapping copies the CDA's effectiveTime, offset included
+        ("20190701164900+0100", datetime(2019, 7, 1, 15, 49, tzinfo=UTC)),
+        ("201907011649-0230", datetime(2019, 7, 1, 19, 19, tzinfo=UTC)),
     ],
 )
 def test_xds_dates_of_every_precision_are_read_in_utc(value: str, expected: datetime) -> None:
@@ -487,6 +490,8 @@ def test_xds_dates_of_every_precision_are_read_in_utc(value: str, expected: date
         "201903140",
         "2019-03-14",
         "20190230",
+        "20190314093005+2400",
+        "20190314093005Z",
         "\uff12\uff10\uff11\uff19\uff10\uff13\uff11\uff14",
     ],
 )
