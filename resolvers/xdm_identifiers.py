@@ -176,7 +176,14 @@ DOCUMENT_ENTRY_FIELDS: tuple[XdsField, ...] = (
         "author/assignedAuthor/code",
         "ITI TF-3 §4.2.3.1.4",
     ),
-    XdsField("authorRole", "slot", "authorRole", "author/functionCode", "ITI TF-3 §4.2.3.1.4"),
+    XdsField(
+        "authorRole",
+        "slot",
+        "authorRole",
+        "author/functionCode",
+        "ITI TF-3 §4.2.3.1.4",
+        "never written: it reads author/functionCde (a typo)",
+    ),
     XdsField("codingScheme", "slot", "codingScheme", "@codeSystem", "ITI TF-3 §4.2.3.1.7"),
 )
 
