@@ -28,7 +28,6 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from resolvers.actors import Actor, ActorKind
@@ -273,11 +272,14 @@ async def _write(
             record["deposited_at"] = record["updated_at"] = now
         events = [_event(record, now) for record in records]
 
-        async def commit(session: AsyncClientSession) -> None:
+        # One attempt, not ``with_transaction``: that one retries a transient error (MongoDB
+        # gone) for two minutes; a failed import is simply run again.
+        async with (
+            stores.client.start_session() as session,
+            await session.start_transaction(),
+        ):
             await stores.documents.collection.insert_many(records, session=session)
             await stores.access_events.collection.insert_many(events, session=session)
-
-        await stores.in_transaction(commit)
     except BaseException:
         await _forget(stores, keys)
         raise
