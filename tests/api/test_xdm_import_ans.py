@@ -15,9 +15,12 @@ import pytest
 from starlette.applications import Starlette
 
 from api.settings import Settings
+from resolvers.document_import import import_file
+from resolvers.document_rules import DocumentConfig
 from tests.api.documents_support import CAMILLE, patient, stores_of
 from tests.api.xdm_import_support import run_cli, written
 from tests.generators.ans_xdm import CLASSES, build
+from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
 
 QUERY = """
@@ -126,19 +129,18 @@ async def test_a_real_ans_archive_imports_completely_and_once(
     actors = {(e["actor"]["kind"], e["actor"]["id"]) async for e in events}
     assert actors == {("operator", "dmp-migration")}
 
-    again = await run_cli(settings, "import-xdm", str(path))
-    assert again.returncode == 0, again.stderr
-    assert "imported 0, already there 14" in again.stdout
+    again = await import_file(stores, FakeClock(), DocumentConfig(), path)
+    assert (again.imported, again.already_there) == (0, 14)
     assert await written(stores) == after
 
 
 async def test_dates_carry_the_cda_offset_into_utc(
-    make: TokenFactory, http: httpx.AsyncClient, app: Starlette, settings: Settings, tmp_path: Path
+    make: TokenFactory, http: httpx.AsyncClient, app: Starlette, tmp_path: Path
 ) -> None:
     data, _ = build(("CNAM-HR_2021.01_sans-info.xml",))
     path = tmp_path / "cnam.zip"
     path.write_bytes(data)
-    assert (await run_cli(settings, "import-xdm", str(path))).returncode == 0
+    await import_file(stores_of(app), FakeClock(), DocumentConfig(), path)
     camille = await patient(make, http)
     edges = (await camille.data(QUERY, {"id": CAMILLE}))["patient"]["documents"]["edges"]
     node = next(e["node"] for e in edges if e["node"]["type"]["code"] == "REMB")
