@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from defusedxml.ElementTree import fromstring
 from starlette.applications import Starlette
 
 from api.settings import Settings
@@ -23,6 +24,7 @@ from tests.generators.ans_xdm import CLASSES, build
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
 
+V3 = {"h": "urn:hl7-org:v3"}
 QUERY = """
 query($id: ID!) { patient(id: $id) { documents(first: 100) { totalCount edges { node {
   id title format size sha256 createdAt serviceStart serviceStop contentPath confidentialityCodes
@@ -91,6 +93,19 @@ def _check(node: dict[str, Any], name: str, content: bytes) -> None:
         )
     if "created" in expected:
         assert datetime.fromisoformat(node["createdAt"]) == expected["created"]
+    assert datetime.fromisoformat(node["createdAt"]) == _effective_time(content), name
+
+
+def _effective_time(content: bytes) -> datetime:
+    """The CDA's own effectiveTime (YYYYMMDDHHMM[SS]±ZZZZ), read here with strptime."""
+    root = fromstring(content)
+    cda = root if root.tag.endswith("ClinicalDocument") else root.find(".//h:ClinicalDocument", V3)
+    assert cda is not None
+    element = cda.find("h:effectiveTime", V3)
+    assert element is not None
+    value = element.get("value", "")
+    stamp, zone = value[:-5], value[-5:]
+    return datetime.strptime(stamp.ljust(14, "0") + zone, "%Y%m%d%H%M%S%z").astimezone(UTC)
 
 
 async def test_a_real_ans_archive_imports_completely_and_once(
