@@ -83,8 +83,8 @@ async def seed_space(lefevre: Caller, camille: Caller, ins: str, oid: str) -> Se
     await camille.deposited(PNG, content_type="image/png", typeCode="DOCPAT04", classCode="90",
                             title="Photo d'ordonnance")  # fmt: skip
     await camille.deposited(
-        "Tension 12/8 ce matin.\n".encode(), content_type="text/plain", typeCode="EXPPAT_2", classCode="90",
-        title="Note de suivi",
+        b"Tension 12/8 ce matin.\n", content_type="text/plain", typeCode="EXPPAT_2",
+        classCode="90", title="Note de suivi",
     )  # fmt: skip
     kept = [title for *_, title, _ in cda] + [
         "CR masqué", "Ordonnance v2", "Photo d'ordonnance", "Note de suivi"

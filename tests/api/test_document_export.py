@@ -14,8 +14,8 @@ from pymongo import MongoClient
 from starlette.applications import Starlette
 
 from api.app import create_app
-from resolvers import xdm_metadata
 from api.settings import Settings
+from resolvers import xdm_metadata
 from resolvers.document_import import import_archive
 from resolvers.document_rules import DocumentConfig
 from resolvers.xdm import read_archive
