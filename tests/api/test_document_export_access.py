@@ -181,6 +181,9 @@ async def test_a_representative_exports_what_representatives_see_while_they_are_
     assert b"Consultation confidentielle" not in index
     own_index = members((await download(http, own["url"])).content)["INDEX.HTM"]
     assert b"Consultation confidentielle" in own_index
+    # one link, one actor: the minor's own token does not open the parent's export
+    crossed = await download(http, theirs["apiUrl"], minor.headers)
+    assert crossed.status_code == 404
     # the child comes of age: the parent's link stops at once, and the attempt is traced
     db["patients"].update_one(
         {"_id": child["_id"]}, {"$set": {"identity.birth_date": "2000-01-01"}}
