@@ -3,7 +3,10 @@ downloaded from its link, and imported into another space without loss (the roun
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from pymongo import MongoClient
+from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.app import create_app
@@ -20,7 +24,7 @@ from resolvers.document_import import import_archive
 from resolvers.document_rules import DocumentConfig
 from resolvers.xdm import read_archive
 from tests.api.documents_support import CAMILLE, Caller, patient, professional, stores_of
-from tests.api.export_support import download, members, request_export, seed_space
+from tests.api.export_support import download, local, members, request_export, seed_space
 from tests.oauth_support import PATIENT_INS
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
@@ -124,3 +128,23 @@ async def test_the_export_imports_into_another_space_without_loss(
 
 def _oid(http: httpx.AsyncClient) -> str:
     return "1.2.250.1.213.1.4.8"  # the demo patients' INS are NIR (see resolvers/demo.py)
+
+
+async def test_a_document_whose_bytes_changed_stops_the_archive(
+    make: TokenFactory, http: httpx.AsyncClient, live_url: str, db: Database[dict[str, Any]]
+) -> None:
+    """Over a real connection: the client gets a ZIP cut short, never one that looks whole."""
+    camille = await patient(make, http)
+    link = await request_export(camille)
+    db["documents"].update_one(
+        {"patient_id": CAMILLE, "status": "available"}, {"$set": {"sha256": "0" * 64}}
+    )
+    async with httpx.AsyncClient(base_url=live_url, timeout=30) as client:
+        received = b""
+        with contextlib.suppress(httpx.RemoteProtocolError):  # the body ends mid-way
+            async with client.stream("GET", local(link["url"])) as response:
+                assert response.status_code == 200  # the headers left before the check
+                async for chunk in response.aiter_bytes():
+                    received += chunk
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(received))

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
+import subprocess
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,8 +87,15 @@ def _ids(element: Element) -> dict[str, str]:
     return {e.get("identificationScheme", ""): e.get("value", "") for e in found}
 
 
+@dataclass(frozen=True)
+class Exported:
+    archive: bytes
+    files: dict[str, bytes]
+    documents: list[dict[str, Any]]  # as GraphQL lists them
+
+
 @pytest.fixture
-async def exported(app: Starlette, http: httpx.AsyncClient) -> tuple[dict[str, bytes], Any]:
+async def exported(app: Starlette, http: httpx.AsyncClient) -> Exported:
     await seed(app)
     make = token_factory(app)
     camille = await patient(make, http)
@@ -96,12 +106,13 @@ async def exported(app: Starlette, http: httpx.AsyncClient) -> tuple[dict[str, b
         {"id": CAMILLE},
     )
     link = await request_export(camille)
-    files = members((await download(http, link["url"])).content)
-    return files, [edge["node"] for edge in listing["patient"]["documents"]["edges"]]
+    archive = (await download(http, link["url"])).content
+    documents = [edge["node"] for edge in listing["patient"]["documents"]["edges"]]
+    return Exported(archive, members(archive), documents)
 
 
-def test_the_archive_has_the_xdm_layout(exported: tuple[dict[str, bytes], Any]) -> None:
-    files, documents = exported
+def test_the_archive_has_the_xdm_layout(exported: Exported) -> None:
+    files, documents = exported.files, exported.documents
     roots = {name for name in files if "/" not in name}
     assert roots == {"README.TXT", "INDEX.HTM"}  # ITI-32: both at the root, nothing to autorun
     assert all(name.startswith("IHE_XDM/SUBSET01/") for name in set(files) - roots)
@@ -114,10 +125,21 @@ def test_the_archive_has_the_xdm_layout(exported: tuple[dict[str, bytes], Any]) 
     assert "Camille" in files["README.TXT"].decode()
 
 
-def test_the_metadata_follows_the_xds_specification(
-    exported: tuple[dict[str, bytes], Any],
-) -> None:
-    files, documents = exported
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="Info-ZIP's unzip is not installed")
+def test_info_zip_reads_the_streamed_archive(exported: Exported, tmp_path: Path) -> None:
+    """A ZIP reader we did not write (Info-ZIP) finds every member and every CRC right."""
+    path = tmp_path / "export.zip"
+    path.write_bytes(exported.archive)
+    tested = subprocess.run(
+        ["unzip", "-t", str(path)], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+    assert "No errors detected" in tested.stdout
+    assert all(name in tested.stdout for name in exported.files)
+
+
+def test_the_metadata_follows_the_xds_specification(exported: Exported) -> None:
+    files, documents = exported.files, exported.documents
     root = fromstring(files["IHE_XDM/SUBSET01/METADATA.XML"])
     assert root.tag == f"{LCM}SubmitObjectsRequest"
     [objects] = root.findall(f"{RIM}RegistryObjectList")
