@@ -47,7 +47,14 @@ OID_SPECIALTY = "1.2.250.1.213.1.1.4.5"  # source: ANS CDA samples, assignedAuth
 OID_HL7_CONFIDENTIALITY = "2.16.840.1.113883.5.25"  # source: ANS CDA samples, confidentialityCode
 OID_VISIBILITY = "1.2.250.1.213.1.1.4.13"  # source: ANS NOS TRE_A07-StatutVisibiliteDocument
 OID_FORMAT_CODES = "1.3.6.1.4.1.19376.1.2.3"  # source: IHE format codes; ANS xsl (formatCode)
-MIME_SUFFICIENT = "urn:ihe:iti:xds:2017:mimeTypeSufficient"  # source: IHE format codes (ITI)
+# formatCode by content, from the DMP's list (ANS JDV_J10-XdsFormatCode-CISIS, coding scheme
+# 1.3.6.1.4.1.19376.1.2.3): the DMP accepts no other; PNG has none there, and a CDA's depends on
+# its template (both left out: formatCode is "required if known" for XDM, ITI TF-3 Table 4.3.1-3)
+FORMAT_CODES = {
+    "application/pdf": "urn:ihe:iti:xds-sd:pdf:2008",  # source: ANS JDV_J10; IHE XDS-SD
+    "text/plain": "urn:ihe:iti:xds-sd:text:2008",  # source: ANS JDV_J10; IHE XDS-SD
+    "image/jpeg": "urn:ihe:iti-fr:xds-sd:jpeg:2010",  # source: ANS JDV_J10
+}
 SYSTEM_OIDS = {  # NOS canonical URI of our code lists -> the OID XDS metadata names them by
     # source: ANS FHIR profiles ("TRE_A03-ClasseDocument-CISIS, OID : 1.2.250.1.213.1.1.4.1")
     "https://mos.esante.gouv.fr/NOS/TRE_A03-ClasseDocument/FHIR/TRE-A03-ClasseDocument": (
@@ -252,8 +259,8 @@ def document_entry(file: EntryFile, patient: PatientDoc, author: PersonName) -> 
     for code, oid in confidentiality_codes(record):
         concept = labels.get(code)
         _classify(entry, ids, DE_CONFIDENTIALITY, code, concept.label if concept else code, oid)
-    if record["format"] != "text/xml":  # a CDA's format code depends on its template: unknown
-        _classify(entry, ids, DE_FORMAT, MIME_SUFFICIENT, "mimeType Sufficient", OID_FORMAT_CODES)
+    if format_code := FORMAT_CODES.get(record["format"]):
+        _classify(entry, ids, DE_FORMAT, format_code, format_code, OID_FORMAT_CODES)
     type_ = record["type"]
     _classify(entry, ids, DE_TYPE, type_["code"], type_["label"], type_scheme(type_))
     _identify(entry, ids, DE_PATIENT_ID, patient_cx(patient), "XDSDocumentEntry.patientId")

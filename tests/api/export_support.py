@@ -80,7 +80,7 @@ async def seed_space(lefevre: Caller, camille: Caller, ins: str, oid: str) -> Se
     await lefevre.deposited(
         pdf("Résultat", ["À annoncer."]), title="Résultat à annoncer", hiddenFromPatient=True
     )
-    await camille.deposited(PNG, content_type="image/png", typeCode="DOCPAT04", classCode="90",
+    await camille.deposited(PNG, content_type="image/png", typeCode="DOCPAT04", classCode="31",
                             title="Photo d'ordonnance")  # fmt: skip
     await camille.deposited(
         b"Tension 12/8 ce matin.\n", content_type="text/plain", typeCode="EXPPAT_2",

@@ -58,6 +58,11 @@ ENTRY_SLOTS = {  # ITI TF-3 §4.2.3.2: the DocumentEntry attributes that are slo
     "creationTime", "hash", "languageCode", "legalAuthenticator", "repositoryUniqueId",
     "serviceStartTime", "serviceStopTime", "size", "sourcePatientId", "sourcePatientInfo", "URI",
 }  # fmt: skip
+J10_BY_CONTENT = {  # ANS JDV_J10 (the DMP's formatCode list): a code where one fits the content
+    "application/pdf": ["urn:ihe:iti:xds-sd:pdf:2008"],
+    "text/plain": ["urn:ihe:iti:xds-sd:text:2008"],
+    "image/jpeg": ["urn:ihe:iti-fr:xds-sd:jpeg:2010"],
+}
 DTM = re.compile(r"^\d{14}$")  # YYYYMMDDhhmmss, UTC
 OID = re.compile(r"^[0-2](\.(0|[1-9]\d*))+$")
 UUID_URN = re.compile(
@@ -204,6 +209,8 @@ def _check_entry(
     for name, allowed in CODE_SYSTEMS.items():
         for c in classifications.get(name, []):
             assert _slots(c)["codingScheme"][0] in allowed, (name, title)
+    formats = [c.get("nodeRepresentation") for c in classifications.get("formatCode", [])]
+    assert formats == J10_BY_CONTENT.get(entry.get("mimeType", ""), [])
     [type_code] = classifications["typeCode"]
     assert type_code.get("nodeRepresentation") == document["type"]["code"]
     assert len(classifications["classCode"]) == 1
