@@ -22,21 +22,23 @@ from storage.documents import AuthorDoc, CodedDoc, DocumentDoc
 from storage.patients import PatientDoc
 
 # --- The XDS identifiers this writer uses (one table; the lead merges it with the importer's) ---
+# TF-3: IHE ITI Technical Framework vol. 3 (§4.2.5: the metadata UUIDs of the DocumentEntry,
+# "entry", and of the SubmissionSet, "set"); ANS xsl: CDAHeaderToXDM.xsl (../shared/samples)
 RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"  # source: OASIS ebRIM 3.0; ITI TF-3 §4.2.1
 LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"  # source: OASIS ebRS 3.0; ITI TF-3 §4.2.1
-STABLE_ENTRY = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"  # source: ITI TF-3 §4.2.5.2
-SUBMISSION_SET = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"  # source: ITI TF-3 §4.2.5.1
-DE_AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"  # source: ITI TF-3 §4.2.5.2; ANS xsl
-DE_CLASS = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"  # source: ITI TF-3 §4.2.5.2
-DE_CONFIDENTIALITY = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"  # source: §4.2.5.2; ANS xsl
-DE_FORMAT = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"  # source: ITI TF-3 §4.2.5.2
-DE_TYPE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"  # source: ITI TF-3 §4.2.5.2; ANS xsl
-DE_PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"  # source: ITI TF-3 §4.2.5.2
-DE_UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"  # source: ITI TF-3 §4.2.5.2
-SS_AUTHOR = "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d"  # source: ITI TF-3 §4.2.5.1
-SS_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"  # source: ITI TF-3 §4.2.5.1
-SS_SOURCE_ID = "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832"  # source: §4.2.5.1; ANS xsl
-SS_UNIQUE_ID = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"  # source: ITI TF-3 §4.2.5.1
+STABLE_ENTRY = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"  # source: TF-3 §4.2.5 (entry)
+SUBMISSION_SET = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"  # source: TF-3 §4.2.5 (set)
+DE_AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"  # source: TF-3 §4.2.5 (entry); ANS xsl
+DE_CLASS = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"  # source: TF-3 §4.2.5 (entry)
+DE_CONFIDENTIALITY = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"  # source: TF-3 §4.2.5; ANS xsl
+DE_FORMAT = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"  # source: TF-3 §4.2.5 (entry)
+DE_TYPE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"  # source: TF-3 §4.2.5 (entry); ANS xsl
+DE_PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"  # source: TF-3 §4.2.5 (entry)
+DE_UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"  # source: TF-3 §4.2.5 (entry)
+SS_AUTHOR = "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d"  # source: TF-3 §4.2.5 (set)
+SS_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"  # source: TF-3 §4.2.5 (set)
+SS_SOURCE_ID = "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832"  # source: TF-3 §4.2.5; ANS xsl
+SS_UNIQUE_ID = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"  # source: TF-3 §4.2.5 (set)
 HAS_MEMBER = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"  # source: §4.2.2.1
 APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"  # source: ITI TF-3 §4.2.3.2
 CLASSIFICATION = "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification"

@@ -254,7 +254,7 @@ def test_the_writer_uses_the_scheme_uuids_of_the_ans_mapping() -> None:
             schemes.setdefault(element.get("id", ""), set()).add(scheme)
     assert schemes["cla11"] == {written.DE_AUTHOR}  # the DocumentEntry's author
     # the stylesheet reuses that scheme on the submission set; there the writer follows ITI TF-3
-    # §4.2.5.1 (XDSSubmissionSet.author, a7058bb9-…), which the specification test checks
+    # §4.2.5 (XDSSubmissionSet.author, a7058bb9-…), which the specification test checks
     assert schemes["author"] == {written.DE_AUTHOR}
     assert schemes["Type"] == {written.DE_TYPE}
     assert schemes["confidentialityCode"] == {written.DE_CONFIDENTIALITY}
