@@ -13,6 +13,8 @@ from pymongo import ASCENDING, IndexModel
 
 from storage.repository import Repository
 
+KEPT_SECONDS = 24 * 3600
+
 
 class ExportActorDoc(TypedDict):
     kind: str
@@ -31,4 +33,8 @@ class ExportDoc(TypedDict):
 
 class ExportRepository(Repository[ExportDoc]):
     name = "space_exports"
-    indexes = (IndexModel([("patient_id", ASCENDING), ("expires_at", ASCENDING)], name="patient"),)
+    indexes = (
+        # MongoDB removes a request a day after its link expired; until then a late attempt
+        # with the link is still traced against its patient (after, it is a bare 404)
+        IndexModel([("expires_at", ASCENDING)], name="expiry", expireAfterSeconds=KEPT_SECONDS),
+    )

@@ -39,7 +39,7 @@ query($id: ID!) { patient(id: $id) { documents(first: 100) { edges { node {
 
 # The importer on main reads the author under a wrong scheme UUID (issue 18), so a conformant
 # archive's authors are never read, and an author without RPPS then crashes its write phase.
-# Checked: with that UUID corrected and that author kind accepted, this round trip passes whole.
+# Checked: merged with branch xdm-import (its a7b3085), this round trip passes whole.
 IMPORTER_AUTHOR_BUG = pytest.mark.xfail(
     getattr(xdm_metadata, "AUTHOR", None) == "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a8d2f",
     reason="the importer's author scheme UUID bug (issue 18, fixed on branch xdm-import)",
