@@ -35,12 +35,16 @@ from resolvers.clock import Clock
 from resolvers.document_reads import DOWNLOAD_CHUNK
 from resolvers.document_rules import DocumentConfig
 from resolvers.errors import Forbidden, NotFound, Unauthenticated
+from resolvers.formats import CDA
 from resolvers.guard import open_patient
+from resolvers.xdm_export_cda import HEAD, cda_unique_id
 from resolvers.xdm_export_metadata import (
     EntryFile,
     PersonName,
     Submission,
+    document_unique_id,
     metadata_xml,
+    own_unique_id,
     uid_oid,
 )
 from resolvers.xdm_export_pages import SUBSET, Listed, index_htm, readme
@@ -219,10 +223,11 @@ async def _archive(
     for record, path in zip(records, paths, strict=True):
         sha1 = hashlib.sha1(usedforsecurity=False)  # XDS declares SHA-1: integrity, not secrecy
         sha256 = hashlib.sha256()
+        head = bytearray()  # a CDA's header, for its id
         chunks = await stores.objects.open(record["object_key"], chunk_size=DOWNLOAD_CHUNK)
         async for out in zip_.member(
             f"{SUBSET}/{path}",
-            chunks,
+            _keep_head(chunks, head, HEAD if record["format"] == CDA else 0),
             size=record["size"],
             media_type=record["format"],
             hashes=(sha1, sha256),
@@ -231,7 +236,8 @@ async def _archive(
                 yield out
         if sha256.hexdigest() != record["sha256"]:
             raise ExportBroken(f"document {record['_id']}: its bytes changed")
-        files.append(EntryFile(record, path, sha1.hexdigest(), record["size"]))
+        unique_id = _unique_id(record, bytes(head), {file.unique_id for file in files})
+        files.append(EntryFile(record, path, sha1.hexdigest(), record["size"], unique_id))
     submission = Submission(
         patient=patient,
         exported_by=by,
@@ -246,6 +252,23 @@ async def _archive(
         if out:
             yield out
     yield zip_.close()
+
+
+async def _keep_head(
+    chunks: AsyncIterator[bytes], head: bytearray, size: int
+) -> AsyncIterator[bytes]:
+    """``chunks`` as they are, their first ``size`` bytes copied into ``head`` on the way."""
+    async for chunk in chunks:
+        if len(head) < size:
+            head.extend(chunk[: size - len(head)])
+        yield chunk
+
+
+def _unique_id(record: DocumentDoc, head: bytes, used: set[str]) -> str:
+    """The document's XDS uniqueId; one a document before it took (the same CDA deposited
+    twice) gives way to the record's own, as an archive names each document once."""
+    chosen = document_unique_id(record, cda_unique_id(head) if head else None)
+    return own_unique_id(record) if chosen in used else chosen
 
 
 async def _aiter(parts: Iterable[bytes]) -> AsyncIterator[bytes]:

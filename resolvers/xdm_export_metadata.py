@@ -87,6 +87,7 @@ class EntryFile:
     uri: str  # relative to the SUBSET01 folder
     sha1: str
     size: int
+    unique_id: str  # see ``document_unique_id``
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +114,17 @@ def uid_oid(name: str) -> str:
     return f"2.25.{uuid.uuid5(_NAMESPACE, name).int}"
 
 
-def document_unique_id(record: DocumentDoc) -> str:
+def document_unique_id(record: DocumentDoc, cda_id: str | None = None) -> str:
     """An imported document keeps its original uniqueId, so that importing the export again
-    (anywhere) finds it; the others get one derived from their id, the same at each export."""
+    (anywhere) finds it; a CDA is named by its own id, as the DMP does (``cda_id``); the others
+    get one derived from their record, the same at each export."""
     legacy = record.get("legacy_key")
     if legacy:
         return legacy.split(":", 1)[1]
+    return cda_id or own_unique_id(record)
+
+
+def own_unique_id(record: DocumentDoc) -> str:
     return uid_oid(f"document:{record['_id']}")
 
 
@@ -266,7 +272,7 @@ def document_entry(file: EntryFile, patient: PatientDoc, author: PersonName) -> 
     type_ = record["type"]
     _classify(entry, ids, DE_TYPE, type_["code"], type_["label"], type_scheme(type_))
     _identify(entry, ids, DE_PATIENT_ID, patient_cx(patient), "XDSDocumentEntry.patientId")
-    _identify(entry, ids, DE_UNIQUE_ID, document_unique_id(record), "XDSDocumentEntry.uniqueId")
+    _identify(entry, ids, DE_UNIQUE_ID, file.unique_id, "XDSDocumentEntry.uniqueId")
     return entry
 
 

@@ -229,12 +229,24 @@ def _check_entry(
             True,
             "1.2.250.1.213.1.1.4.5",
         )
+    _check_identifiers(entry, content, patient_cx)
+
+
+def _check_identifiers(entry: Element, content: bytes, patient_cx: str) -> None:
     identifiers = _ids(entry)
     assert set(identifiers) == set(DOCUMENT_ENTRY_IDS)
     assert identifiers["urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"] == patient_cx
     unique_id = identifiers["urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"]
-    assert OID.match(unique_id)
-    assert len(unique_id) <= 64
+    oid, _, extension = unique_id.partition("^")
+    assert OID.match(oid)
+    assert len(oid) <= 64
+    assert len(extension) <= 16
+    if entry.get("mimeType") == "text/xml":  # the DMP names a CDA by its own id (ANS xsl)
+        cda_id = fromstring(content).find("{urn:hl7-org:v3}id")
+        assert cda_id is not None
+        root, ext = cda_id.get("root"), cda_id.get("extension")
+        if ext is None or len(ext) <= 16:  # else XDS cannot carry it: an OID of our own
+            assert unique_id == (root if ext is None else f"{root}^{ext}")
 
 
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
