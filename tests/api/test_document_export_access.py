@@ -101,6 +101,9 @@ PATHS = [
     Path("URL with her token", False, "camille", False, 200, [("patient", "allowed")]),
     Path("presigned link", True, None, False, 200, [("patient", "allowed")]),
     Path("URL with another patient's token", False, "jean", False, 404, [("patient", "denied")]),
+    Path("URL with her physician's token", False, "lefevre", False, 404,
+         [("professional", "denied")]),
+    Path("URL with her app's token", False, "app", False, 404, [("app", "denied")]),
     Path("URL without token or key", False, None, False, 401, []),
     Path("expired presigned link", True, None, True, 404, [("patient", "denied")]),
     Path("expired link with her token", False, "camille", True, 404, [("patient", "denied")]),
@@ -111,7 +114,12 @@ async def test_the_link_works_for_its_actor_until_it_expires(
     make: TokenFactory, http: httpx.AsyncClient, db: Database[dict[str, Any]]
 ) -> None:
     camille = Caller(http, await make(ActorKind.PATIENT, PATIENT_INS, DOCS))
-    tokens = {"camille": camille.token, "jean": await make(ActorKind.PATIENT, JEAN_INS, DOCS)}
+    tokens = {
+        "camille": camille.token,
+        "jean": await make(ActorKind.PATIENT, JEAN_INS, DOCS),
+        "lefevre": await make(ActorKind.PROFESSIONAL, "10001234565", DOCS),
+        "app": await make(ActorKind.APP, PATIENT_INS, DOCS),
+    }
     for path in PATHS:  # one app for the whole table: each row has its own export
         await _download_by(camille, tokens, db, path)
 
