@@ -18,33 +18,36 @@ from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
 from resolvers.terminology import CodeList, terminology
+from resolvers.xdm_identifiers import (
+    AUTHOR,
+    CLASS_CODE,
+    CONFIDENTIALITY_CODE,
+    FORMAT_CODE,
+    HAS_MEMBER,
+    LCM,
+    OID_IDNPS,
+    PATIENT_ID,
+    RIM,
+    STABLE_DOCUMENT,
+    SUBMISSION_AUTHOR,
+    SUBMISSION_PATIENT_ID,
+    SUBMISSION_SET,
+    SUBMISSION_SOURCE_ID,
+    SUBMISSION_UNIQUE_ID,
+    TYPE_CODE,
+    UNIQUE_ID,
+)
 from storage.documents import AuthorDoc, CodedDoc, DocumentDoc
 from storage.patients import PatientDoc
 
-# --- The XDS identifiers this writer uses (one table; the lead merges it with the importer's) ---
+# The XDS identifiers come from the one table the importer reads too (resolvers/xdm_identifiers.py,
+# each with its source); below, only what the writer adds.
 # TF-3: IHE ITI Technical Framework vol. 3 (§4.2.5: the metadata UUIDs of the DocumentEntry,
 # "entry", and of the SubmissionSet, "set"); ANS xsl: CDAHeaderToXDM.xsl (../shared/samples)
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"  # source: OASIS ebRIM 3.0; ITI TF-3 §4.2.1
-LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"  # source: OASIS ebRS 3.0; ITI TF-3 §4.2.1
-STABLE_ENTRY = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"  # source: TF-3 §4.2.5 (entry)
-SUBMISSION_SET = "urn:uuid:a54d6aa5-d40d-43f9-88c5-b4633d873bdd"  # source: TF-3 §4.2.5 (set)
-DE_AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a838d"  # source: TF-3 §4.2.5 (entry); ANS xsl
-DE_CLASS = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"  # source: TF-3 §4.2.5 (entry)
-DE_CONFIDENTIALITY = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"  # source: TF-3 §4.2.5; ANS xsl
-DE_FORMAT = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"  # source: TF-3 §4.2.5 (entry)
-DE_TYPE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"  # source: TF-3 §4.2.5 (entry); ANS xsl
-DE_PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"  # source: TF-3 §4.2.5 (entry)
-DE_UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"  # source: TF-3 §4.2.5 (entry)
-SS_AUTHOR = "urn:uuid:a7058bb9-b4e4-4307-ba5b-e3f0ab85e12d"  # source: TF-3 §4.2.5 (set)
-SS_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"  # source: TF-3 §4.2.5 (set)
-SS_SOURCE_ID = "urn:uuid:554ac39e-e3fe-47fe-b233-965d2a147832"  # source: TF-3 §4.2.5; ANS xsl
-SS_UNIQUE_ID = "urn:uuid:96fdda7c-d067-4183-912e-bf5ee74998a8"  # source: TF-3 §4.2.5 (set)
-HAS_MEMBER = "urn:oasis:names:tc:ebxml-regrep:AssociationType:HasMember"  # source: §4.2.2.1
 APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"  # source: ITI TF-3 §4.2.3.2
 CLASSIFICATION = "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Classification"
 EXTERNAL_ID = "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:ExternalIdentifier"
 # Code systems (codingScheme slot) and identifier authorities
-OID_RPPS = "1.2.250.1.71.4.2.1"  # source: ANS CDA samples, author/assignedAuthor/id@root (IdNPS)
 OID_SPECIALTY = "1.2.250.1.213.1.1.4.5"  # source: ANS CDA samples, assignedAuthor/code@codeSystem
 OID_HL7_CONFIDENTIALITY = "2.16.840.1.113883.5.25"  # source: ANS CDA samples, confidentialityCode
 OID_VISIBILITY = "1.2.250.1.213.1.1.4.13"  # source: ANS NOS TRE_A07-StatutVisibiliteDocument
@@ -137,7 +140,7 @@ def author_xcn(author: AuthorDoc, name: PersonName) -> str:
     alone for an author without one (the patient, an app, an imported author)."""
     names = f"{_hl7(name.family)}^{_hl7(name.given)}"
     if author["rpps"]:
-        return f"8{author['rpps']}^{names}^^^^^^&{OID_RPPS}&ISO^D^^^IDNPS"
+        return f"8{author['rpps']}^{names}^^^^^^&{OID_IDNPS}&ISO^D^^^IDNPS"
     return f"^{names}"
 
 
@@ -243,7 +246,7 @@ def document_entry(file: EntryFile, patient: PatientDoc, author: PersonName) -> 
     entry = Element(
         _q("ExtrinsicObject"),
         id=entry_uuid(record),
-        objectType=STABLE_ENTRY,
+        objectType=STABLE_DOCUMENT,
         mimeType=record["format"],
         status=APPROVED,
     )
@@ -259,20 +262,20 @@ def document_entry(file: EntryFile, patient: PatientDoc, author: PersonName) -> 
     _slot(entry, "sourcePatientInfo", *_patient_info(patient))
     _name(entry, record["title"])
     ids = _Ids(entry.get("id", ""))
-    _author(entry, ids, DE_AUTHOR, record["author"], author)
+    _author(entry, ids, AUTHOR, record["author"], author)
     class_code = record["class_code"]
     class_oid = SYSTEM_OIDS.get(class_code["system"], class_code["system"])
-    _classify(entry, ids, DE_CLASS, class_code["code"], class_code["label"], class_oid)
+    _classify(entry, ids, CLASS_CODE, class_code["code"], class_code["label"], class_oid)
     labels = terminology(CodeList.CONFIDENTIALITY)
     for code, oid in confidentiality_codes(record):
         concept = labels.get(code)
-        _classify(entry, ids, DE_CONFIDENTIALITY, code, concept.label if concept else code, oid)
+        _classify(entry, ids, CONFIDENTIALITY_CODE, code, concept.label if concept else code, oid)
     if format_code := FORMAT_CODES.get(record["format"]):
-        _classify(entry, ids, DE_FORMAT, format_code, format_code, OID_FORMAT_CODES)
+        _classify(entry, ids, FORMAT_CODE, format_code, format_code, OID_FORMAT_CODES)
     type_ = record["type"]
-    _classify(entry, ids, DE_TYPE, type_["code"], type_["label"], type_scheme(type_))
-    _identify(entry, ids, DE_PATIENT_ID, patient_cx(patient), "XDSDocumentEntry.patientId")
-    _identify(entry, ids, DE_UNIQUE_ID, file.unique_id, "XDSDocumentEntry.uniqueId")
+    _classify(entry, ids, TYPE_CODE, type_["code"], type_["label"], type_scheme(type_))
+    _identify(entry, ids, PATIENT_ID, patient_cx(patient), "XDSDocumentEntry.patientId")
+    _identify(entry, ids, UNIQUE_ID, file.unique_id, "XDSDocumentEntry.uniqueId")
     return entry
 
 
@@ -299,16 +302,16 @@ def submission_set(submission: Submission) -> list[Element]:
         _q("Classification"),
         id=ids.next(),
         objectType=CLASSIFICATION,
-        classificationScheme=SS_AUTHOR,
+        classificationScheme=SUBMISSION_AUTHOR,
         classifiedObject=submission.entry_uuid,
         nodeRepresentation="",
     )
     who = submission.exported_by
     _slot(author, "authorPerson", f"^{_hl7(who.family)}^{_hl7(who.given)}")
     cx = patient_cx(submission.patient)
-    _identify(package, ids, SS_UNIQUE_ID, submission.unique_id, "XDSSubmissionSet.uniqueId")
-    _identify(package, ids, SS_SOURCE_ID, SOURCE_ID, "XDSSubmissionSet.sourceId")
-    _identify(package, ids, SS_PATIENT_ID, cx, "XDSSubmissionSet.patientId")
+    _identify(package, ids, SUBMISSION_UNIQUE_ID, submission.unique_id, "XDSSubmissionSet.uniqueId")
+    _identify(package, ids, SUBMISSION_SOURCE_ID, SOURCE_ID, "XDSSubmissionSet.sourceId")
+    _identify(package, ids, SUBMISSION_PATIENT_ID, cx, "XDSSubmissionSet.patientId")
     node = Element(
         _q("Classification"),
         id=ids.next(),

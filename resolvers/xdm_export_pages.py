@@ -10,9 +10,10 @@ from html import escape
 
 from resolvers.formats import FORMATS
 from resolvers.service import service_info
+from resolvers.xdm_identifiers import SUBSET_FOLDER
 from storage.documents import DocumentDoc
 
-SUBSET = "IHE_XDM/SUBSET01"
+SUBSET = SUBSET_FOLDER.rstrip("/")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
 """Exports of a space through GraphQL and the archive route, and a space worth exporting: real
-ANS CDA documents (tests/fixtures/export) beside the demo set's, from several authors."""
+ANS CDA documents (tests/fixtures/ans_cda) beside the demo set's, from several authors."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import httpx
 from resolvers.demo_files import pdf
 from tests.api.documents_support import CAMILLE, Caller
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "export"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ans_cda"
 _RECORD_TARGET = re.compile(rb'(<patientRole>.*?<id )extension="\d{15}" root="[0-9.]+"', re.DOTALL)
 EXPORT = """
 mutation($p: ID!) { requestSpaceExport(patientId: $p) {

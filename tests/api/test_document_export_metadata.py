@@ -21,7 +21,7 @@ import pytest
 from defusedxml.ElementTree import fromstring
 from starlette.applications import Starlette
 
-from resolvers import xdm_export_metadata as written
+from resolvers import xdm_identifiers as written
 from resolvers.formats import detect
 from tests.api.documents_support import CAMILLE, patient, professional
 from tests.api.export_support import download, members, request_export, seed_space
@@ -264,15 +264,15 @@ def test_the_writer_uses_the_scheme_uuids_of_the_ans_mapping() -> None:
         if element.tag.rsplit("}", 1)[-1].lower() == "classification":
             scheme = element.get("classificationScheme", "")
             schemes.setdefault(element.get("id", ""), set()).add(scheme)
-    assert schemes["cla11"] == {written.DE_AUTHOR}  # the DocumentEntry's author
+    assert schemes["cla11"] == {written.AUTHOR}  # the DocumentEntry's author
     # the stylesheet reuses that scheme on the submission set; there the writer follows ITI TF-3
     # §4.2.5 (XDSSubmissionSet.author, a7058bb9-…), which the specification test checks
-    assert schemes["author"] == {written.DE_AUTHOR}
-    assert schemes["Type"] == {written.DE_TYPE}
-    assert schemes["confidentialityCode"] == {written.DE_CONFIDENTIALITY}
+    assert schemes["author"] == {written.AUTHOR}
+    assert schemes["Type"] == {written.TYPE_CODE}
+    assert schemes["confidentialityCode"] == {written.CONFIDENTIALITY_CODE}
     identifiers = {
         e.get("identificationScheme")
         for e in stylesheet.iter()
         if e.tag.endswith("ExternalIdentifier")
     }
-    assert written.SS_SOURCE_ID in identifiers
+    assert written.SUBMISSION_SOURCE_ID in identifiers
