@@ -16,7 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,9 +27,12 @@ from api.ws_auth import CLOSE_FORBIDDEN, RECHECK_SECONDS
 from resolvers import clients
 from resolvers.actors import ActorKind
 from resolvers.demo import stable_id
+from tests.api.documents_support import Caller
+from tests.api.messaging_support import doctor, started
 from tests.catalogue_support import STATUS, pair, referenced_app
 from tests.oauth.ws_support import TICKS, Socket, Subscription, over_http, socket
 from tests.oauth_support import PATIENT_INS, Browser, Live, live_server
+from tests.spaces_support import make_patient
 from tests.support import FakeClock
 from tests.tokens import token_factory
 
@@ -232,3 +235,74 @@ async def test_nothing_revoked_the_socket_goes_on(
             await asyncio.sleep(1)
             assert ticking.errors is None
             assert len(ticking.results) > count
+
+
+async def test_a_representation_that_ended_is_noticed_at_the_next_operation(
+    live: Live, net: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """The last row: the parent's token stays good, so the socket stays open; what changes is
+    the access policy's answer, asked again by each operation and by each live event."""
+    stores = live.app.state.services.running.stores
+    make = token_factory(live.app)
+    parent = await make_patient(stores, clock, 1, "active")
+    child = await make_patient(stores, clock, 2, "active", born=date(2012, 5, 1))
+    web = httpx.AsyncClient(base_url=live.url)
+    admin = Caller(web, await make(ActorKind.OPERATOR, None, "admin"))
+    await admin.data(
+        "mutation($id: ID!, $ins: String!) { addRepresentative(patientId: $id, "
+        'representativeIns: $ins, relation: "parent") { __typename } }',
+        {"id": child["_id"], "ins": parent["ins"]["matricule"]},
+    )
+    scope = "documents:read agenda:write messages:read"
+    access = await make(ActorKind.PATIENT, parent["ins"]["matricule"], scope)
+    doctor_caller = await doctor(make, web)
+    read = f'{{ patient(id: "{child["_id"]}") {{ documents {{ totalCount }} }} }}'
+    start = (clock.now() + timedelta(days=30)).isoformat()
+    write = (
+        f'mutation {{ addAgendaEvent(patientId: "{child["_id"]}", input: {{kind: REMINDER, '
+        f'title: "Vaccin", start: "{start}"}}) {{ __typename '
+        "... on AgendaError { code message } } }"
+    )
+    events = (
+        f'subscription {{ messagingEvents(patientId: "{child["_id"]}") {{ __typename '
+        "... on MessageReceived { message { body } } } }"
+    )
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(web.aclose)
+        querying, mutating, subscribed = [
+            await stack.enter_async_context(socket(live, access)) for _ in "qms"
+        ]
+        assert (await querying.run(read))["patient"]["documents"]["totalCount"] == 0
+        assert (await mutating.run(write))["addAgendaEvent"]["__typename"] == "AgendaEventChange"
+        listening = Subscription(subscribed, events)
+        stack.push_async_callback(listening.stop)
+        await listening.started()
+        await started(doctor_caller, child["_id"], body="Avant")
+        await listening.received(2)
+
+        await stores.representations.collection.update_many(
+            {"represented_id": child["_id"]}, {"$set": {"ended_at": clock.now()}}
+        )
+        history = {"patient_id": child["_id"], "actor.id": parent["_id"], "outcome": "allowed"}
+        before = await stores.access_events.collection.count_documents(history)
+        # the read: the error HTTP answers; the write: the refusal HTTP answers
+        over = (await over_http(net, live, read, access)).json()
+        assert over["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert located_anywhere(await querying.refusal(read)) == located_anywhere(over["errors"])
+        over = (await over_http(net, live, write, access)).json()
+        assert over["data"]["addAgendaEvent"]["code"] == "NOT_FOUND"
+        assert await mutating.run(write) == over["data"]
+        await started(doctor_caller, child["_id"], body="Après")
+        await asyncio.sleep(2)
+        assert [r["messagingEvents"].get("message") for r in listening.results[1:]] == [
+            {"body": "Avant"}
+        ]
+        assert listening.errors is None
+        # the token is still good: the socket serves what the parent may still do
+        assert (await querying.run("{ me { kind } }"))["me"]["kind"] == "PATIENT"
+        assert await stores.access_events.collection.count_documents(history) == before
+
+
+def located_anywhere(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errors without their line and column: gql sends the document reformatted."""
+    return [{k: v for k, v in error.items() if k != "locations"} for error in errors]

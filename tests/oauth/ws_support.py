@@ -67,6 +67,7 @@ class Subscription:
         self.results: list[dict[str, Any]] = []
         self.errors: list[dict[str, Any]] | None = None
         self.first = asyncio.Event()
+        self._more = asyncio.Event()
         self.task = asyncio.create_task(self._read(connection, query))
 
     async def _read(self, connection: Socket, query: str) -> None:
@@ -74,11 +75,18 @@ class Subscription:
             async for result in connection.session.subscribe(gql(query)):
                 self.results.append(result)
                 self.first.set()
+                self._more.set()
         except TransportQueryError as error:
             self.errors = list(error.errors or [])
 
     async def started(self) -> None:
         await asyncio.wait_for(self.first.wait(), 15)
+
+    async def received(self, count: int, within: float = 10) -> None:
+        async with asyncio.timeout(within):
+            while len(self.results) < count:
+                self._more.clear()
+                await self._more.wait()
 
     async def ended(self, within: float) -> list[dict[str, Any]] | None:
         """The errors it ended with, once ended (at most ``within`` seconds)."""
