@@ -82,8 +82,6 @@ class AuthorisedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None])
             if refusal is not None:
                 await self._refuse(refusal, message["id"])
                 return
-        # DataLoaders cache what they read: one operation's reads must not answer the next
-        self.context.loaders.clear()
         await super().handle_subscribe(message)
 
     async def shutdown(self) -> None:
@@ -114,7 +112,7 @@ class AuthorisedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None])
         payload = [cast("GraphQLFormattedError", error)]
         if refused_id is not None:
             await self.send_message(ErrorMessage(id=refused_id, type="error", payload=payload))
-        if isinstance(refusal, VerifierUnavailable):
+        if isinstance(refusal, VerifierUnavailable) or self._ending:  # or already ending
             return
         self._ending = True
         for operation in list(self.operations.values()):
@@ -125,7 +123,8 @@ class AuthorisedTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None])
             if operation.task is not None:
                 operation.task.cancel()
         reason = str(error["message"]).encode()[:CLOSE_REASON_BYTES].decode(errors="ignore")
-        await self.websocket.close(code=CLOSE_FORBIDDEN, reason=reason)
+        with suppress(RuntimeError):  # the client may have closed it meanwhile
+            await self.websocket.close(code=CLOSE_FORBIDDEN, reason=reason)
 
     async def _watch_token(self) -> None:
         """While operations are open, check the token every few seconds and at its expiry."""
