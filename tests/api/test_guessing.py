@@ -23,6 +23,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from api.app import create_app
+from api.settings import Settings
 from resolvers import guessing
 from resolvers.demo import DEMO_PATIENT_PASSWORD
 from resolvers.spaces import notice
@@ -168,3 +170,20 @@ async def test_with_or_without_an_account_the_answers_take_as_long(
         late["with"].append(await timed(path, app, stopped, holder_ins))
         late["without"].append(await timed(path, app, stopped, NOBODY_INS))
     assert 0.5 <= ratio(late["with"], late["without"]) <= 2.0
+
+
+async def test_replicas_share_the_count_of_a_sources_failures(settings: Settings) -> None:
+    """The counters are MongoDB's: failing on one replica counts on the other."""
+    first, second = create_app(settings), create_app(settings)
+    async with (
+        first.router.lifespan_context(first),
+        second.router.lifespan_context(second),
+    ):
+        attacker = new_address()
+        answers = [
+            await object_to_space(replica, attacker, NOBODY_INS, WRONG_CODE)
+            for replica in [first, second] * guessing.CODES.per_source
+        ]
+    codes = [body["data"]["objectToSpace"]["code"] for _, body in answers]  # type: ignore[index]
+    budget = guessing.CODES.per_source
+    assert codes == ["INVALID_CODE"] * budget + ["CODES_LOCKED"] * budget
