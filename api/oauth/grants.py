@@ -172,7 +172,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def _validate_token_scope(self, token: TokenMixin) -> None:
         try:
-            super()._validate_token_scope(token)
+            super()._validate_token_scope(token)  # type: ignore[misc]
         except InvalidScopeError as error:
             error.description = "The requested scope exceeds the scope originally granted."
             raise

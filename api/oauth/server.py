@@ -183,7 +183,7 @@ class OAuthServer(AuthorizationServer):
         """A token request without ``grant_type`` is malformed (``invalid_request``, RFC 6749
         §5.2), not a request for an unsupported grant type (Authlib's answer)."""
         oauth_request = self.create_oauth2_request(request)
-        if not oauth_request.payload.grant_type:
+        if oauth_request.payload is None or not oauth_request.payload.grant_type:
             missing = InvalidRequestError("Missing 'grant_type' in request.")
             return self.handle_error_response(oauth_request, missing)
         return super().create_token_response(oauth_request)

@@ -27,10 +27,10 @@ ME = "{ me { kind } }"
 GRANTED = "documents:read measurements:read"
 
 
-def client_auth(client: clients.Registered, secret: str | None = None) -> httpx.BasicAuth | None:
-    """client_secret_basic for confidential clients (RFC 6749 §2.3.1)."""
+def client_auth(client: clients.Registered, secret: str | None = None) -> httpx.Auth:
+    """client_secret_basic for confidential clients (RFC 6749 §2.3.1); none for public ones."""
     if client.client_secret is None:
-        return None
+        return httpx.Auth()  # sends the request as it is
     return httpx.BasicAuth(client.client_id, secret or client.client_secret)
 
 
@@ -140,6 +140,7 @@ async def test_every_error_response_carries_a_description(
     live: Live,
     web_client: clients.Registered,
     net: httpx.AsyncClient,
+    *,
     path: str,
     form: dict[str, str],
     error: str,
