@@ -23,6 +23,7 @@ from resolvers.clients import register_graphiql_client
 from resolvers.clock import SystemClock
 from resolvers.demo import SeedReport, seed_demo, stable_id
 from resolvers.demo_messages import seed_messages
+from resolvers.errors import InvalidInput
 from schema import SchemaLimits, build_schema
 from schema.scopes_doc import render as render_scopes_doc
 from storage.stores import Stores
@@ -67,7 +68,10 @@ async def seed_demo_data(stores: Stores, public_base_url: str | None = None) -> 
     clock = SystemClock()
     report = await seed_demo(stores, clock)
     if public_base_url is not None:
-        await register_graphiql_client(stores, clock, public_base_url)
+        try:
+            await register_graphiql_client(stores, clock, public_base_url)
+        except InvalidInput as refused:  # http on a non-loopback host: no sign-in from GraphiQL
+            click.echo(f"GraphiQL's sign-in client not registered: {refused.message}", err=True)
     messages = await seed_messages(
         stores, clock, stable_id("patient:camille"), stable_id("professional:lefevre"),
         stable_id("document:camille-consultation"),
