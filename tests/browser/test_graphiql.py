@@ -9,11 +9,14 @@ import json
 import re
 from typing import Any
 
+import pytest
 from playwright.async_api import Page
 
 from tests.browser.support import DESKTOP, Watched, browser_storage, watched_page
 from tests.browser.test_oauth_pages import sign_in
 from tests.oauth_support import Live
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the module's live server runs there
 
 EDITOR = "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
 RESULT = "document.querySelector('.result-window .CodeMirror')?.CodeMirror.getValue() || ''"

@@ -38,6 +38,8 @@ from tests.oauth_support import (
     register,
 )
 
+pytestmark = pytest.mark.asyncio(loop_scope="module")  # the module's live server runs there
+
 CLIENT_NAME = "Logiciel du cabinet Pasteur"
 ENGLISH = ("does not exist", "not supported", "Missing", "invalid_request:", "Invalid")
 
