@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page
 
+from resolvers.demo import stable_id
 from tests.browser.support import DESKTOP, Watched, browser_storage, watched_page
 from tests.browser.test_oauth_pages import sign_in
 from tests.oauth_support import Live
@@ -134,8 +135,9 @@ async def test_a_demo_patient_signs_in_from_graphiql_and_queries_as_herself(
             page, "document.getElementById('session-status').textContent.includes('Connecté')"
         )
         assert await page.get_by_role("button", name="Se déconnecter").is_visible()
-        result = await run(page, "query Me { me { kind } }", "PATIENT")
-        assert '"kind": "PATIENT"' in result
+        result = await run(page, "query Me { me { kind id clientId } }", "PATIENT")
+        me = json.loads(result)["data"]["me"]
+        assert me == {"kind": "PATIENT", "id": stable_id("patient:camille"), "clientId": "graphiql"}
         token_requests = [r for r in watched.responses if r.url.endswith("/oauth/token")]
         token = (await token_requests[-1].json())["access_token"]
         nothing_sensitive(await browser_storage(page), token, token[:20])
