@@ -28,7 +28,7 @@ from tests.browser.support import (
     browser_storage,
     watched_page,
 )
-from tests.oauth.test_pairing import referenced_app
+from tests.catalogue_support import referenced_app
 from tests.oauth_support import (
     CALLBACK,
     PATIENT_INS,
