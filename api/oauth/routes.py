@@ -303,7 +303,10 @@ class OAuthRoutes:
             )
         if "openid" not in actor.scopes:
             return JSONResponse(
-                {"error": "insufficient_scope"},
+                {
+                    "error": "insufficient_scope",
+                    "error_description": "User info needs a token with the openid scope.",
+                },
                 status_code=403,
                 headers={"www-authenticate": 'Bearer error="insufficient_scope"'},
             )

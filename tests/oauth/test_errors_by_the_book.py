@@ -157,3 +157,19 @@ async def test_every_error_response_carries_a_description(
         with pytest.raises(rfc6749.OAuth2Error) as parsed:
             WebApplicationClient(web_client.client_id).parse_request_body_response(response.text)
         assert parsed.value.error == error
+
+
+async def test_user_info_refusals_describe_themselves(
+    live: Live, web_client: clients.Registered, browser: Browser, net: httpx.AsyncClient
+) -> None:
+    without_openid = await signed_in_token(live, web_client, browser, "documents:read")
+    url = f"{live.url}/oauth/userinfo"
+    for headers, status, error in [
+        ({"authorization": f"Bearer {without_openid['access_token']}"}, 403,
+         "insufficient_scope"),
+        ({}, 401, "invalid_token"),
+    ]:  # fmt: skip
+        response = await net.get(url, headers=headers)
+        assert response.status_code == status
+        assert response.json()["error"] == error
+        assert response.json()["error_description"]
