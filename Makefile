@@ -8,6 +8,9 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 ASSETS_DIR := api/static/graphiql
 ASSETS := $(ASSETS_DIR)/node_modules/.package-lock.json
+# test-only npm packages (axe-core, injected into pages by the browser tests)
+TEST_ASSETS_DIR := tests/browser
+TEST_ASSETS := $(TEST_ASSETS_DIR)/node_modules/.package-lock.json
 
 .PHONY: run test lint typecheck unit assets bench load fuzz constraints clean
 
@@ -23,7 +26,7 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-unit: $(INSTALLED) $(ASSETS)
+unit: $(INSTALLED) $(ASSETS) $(TEST_ASSETS)
 	$(BIN)/pytest
 
 bench: $(INSTALLED) $(ASSETS)
@@ -53,9 +56,13 @@ $(ASSETS): $(ASSETS_DIR)/package.json $(ASSETS_DIR)/package-lock.json
 	npm ci --prefix $(ASSETS_DIR) --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(TEST_ASSETS): $(TEST_ASSETS_DIR)/package.json $(TEST_ASSETS_DIR)/package-lock.json
+	npm ci --prefix $(TEST_ASSETS_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
 # Re-pin every dependency to what is installed now (after changing pyproject.toml).
 constraints: $(INSTALLED)
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^-e ' > constraints.txt
 
 clean:
-	rm -rf $(VENV) $(ASSETS_DIR)/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(ASSETS_DIR)/node_modules $(TEST_ASSETS_DIR)/node_modules .mypy_cache .ruff_cache .pytest_cache

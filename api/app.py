@@ -13,7 +13,7 @@ from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
-from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute, request_response
 from starlette.types import ASGIApp
 
 from api import graphiql
@@ -28,6 +28,7 @@ from api.middleware import BodyLimitMiddleware, RequestContextMiddleware, Securi
 from api.oauth.routes import Authenticator, OAuthRoutes
 from api.oauth.upstream import UpstreamAuthenticator
 from api.rate_limits import RateLimiter, RateLimitMiddleware, RateLimitPolicy
+from api.schema_sdl import SDL_PATH, sdl_endpoint
 from api.services import Services
 from api.settings import Settings
 from api.workers import worker_loops
@@ -127,6 +128,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route(GRAPHQL_PATH, authenticated_graphql, methods=["GET", "POST"]),
         WebSocketRoute(GRAPHQL_PATH, authenticated_graphql),
+        Route(
+            SDL_PATH,
+            authenticated(request_response(sdl_endpoint(schema, settings.introspection))),
+            methods=["GET"],
+        ),
         *oauth.routes(),
         *DocumentRoutes(services).routes(authenticated),
         *ExportRoutes(services).routes(authenticated),

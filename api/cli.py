@@ -19,9 +19,11 @@ from api.cli_documents import import_xdm, reconcile_command
 from api.cli_oauth import clients, dev_token, keys
 from api.cli_spaces import export_postal, provision, run_due_command, send_emails
 from api.cli_support import running_stack, with_stores
+from resolvers.clients import register_graphiql_client
 from resolvers.clock import SystemClock
 from resolvers.demo import SeedReport, seed_demo, stable_id
 from resolvers.demo_messages import seed_messages
+from resolvers.errors import InvalidInput
 from schema import SchemaLimits, build_schema
 from schema.scopes_doc import render as render_scopes_doc
 from storage.stores import Stores
@@ -40,7 +42,9 @@ def serve(seed_demo: bool, host: str | None, port: int | None) -> None:
     """Serve the API (GraphQL, GraphiQL, health and metrics)."""
     with running_stack() as settings:
         if seed_demo:
-            report = with_stores(settings, seed_demo_data)
+            report = with_stores(
+                settings, lambda stores: seed_demo_data(stores, settings.public_base_url)
+            )
             click.echo(f"demo data: {report}", err=True)
         host = host or settings.host
         port = settings.port if port is None else port
@@ -59,9 +63,15 @@ def serve(seed_demo: bool, host: str | None, port: int | None) -> None:
         uvicorn.Server(config).run()
 
 
-async def seed_demo_data(stores: Stores) -> SeedReport:
+async def seed_demo_data(stores: Stores, public_base_url: str | None = None) -> SeedReport:
+    """The demo set, and GraphiQL's sign-in client when the service's URL is known."""
     clock = SystemClock()
     report = await seed_demo(stores, clock)
+    if public_base_url is not None:
+        try:
+            await register_graphiql_client(stores, clock, public_base_url)
+        except InvalidInput as refused:  # http on a non-loopback host: no sign-in from GraphiQL
+            click.echo(f"GraphiQL's sign-in client not registered: {refused.message}", err=True)
     messages = await seed_messages(
         stores, clock, stable_id("patient:camille"), stable_id("professional:lefevre"),
         stable_id("document:camille-consultation"),
@@ -73,7 +83,9 @@ async def seed_demo_data(stores: Stores) -> SeedReport:
 def seed_demo_command() -> None:
     """Load the demo data set (idempotent: a second run creates nothing)."""
     with running_stack() as settings:
-        report = with_stores(settings, seed_demo_data)
+        report = with_stores(
+            settings, lambda stores: seed_demo_data(stores, settings.public_base_url)
+        )
         click.echo(f"created: {report}")
 
 

@@ -8,10 +8,14 @@ Assets live in ``static/graphiql/node_modules`` (``make assets`` installs them w
 from __future__ import annotations
 
 from functools import cache
+from html import escape
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
+
+from resolvers.actors import ActorKind
+from resolvers.clients import GRAPHIQL_CLIENT_ID, graphiql_scopes
 
 STATIC = Path(__file__).parent / "static" / "graphiql"
 NODE_MODULES = STATIC / "node_modules"
@@ -19,6 +23,7 @@ NODE_MODULES = STATIC / "node_modules"
 # Public name → file, from the project (``app.js``, ``page.css``) or an npm package.
 ASSETS: dict[str, Path] = {
     "app.js": STATIC / "app.js",
+    "session.js": STATIC / "session.js",
     "page.css": STATIC / "page.css",
     "react.production.min.js": NODE_MODULES / "react/umd/react.production.min.js",
     "react-dom.production.min.js": NODE_MODULES / "react-dom/umd/react-dom.production.min.js",
@@ -54,7 +59,17 @@ def assets_installed() -> bool:
 
 @cache
 def _page() -> str:
-    return (STATIC / "index.html").read_text(encoding="utf-8")
+    """The page, told which client it signs in with and the scopes it asks for each kind of
+    person (data attributes: the CSP forbids inline scripts)."""
+    values = {
+        "client_id": GRAPHIQL_CLIENT_ID,
+        "scopes_patient": " ".join(graphiql_scopes(ActorKind.PATIENT)),
+        "scopes_professional": " ".join(graphiql_scopes(ActorKind.PROFESSIONAL)),
+    }
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+    for name, value in values.items():
+        page = page.replace("{{" + name + "}}", escape(value))
+    return page
 
 
 def graphiql_page() -> Response:

@@ -6,10 +6,11 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from resolvers.actors import ActorKind
 from resolvers.clock import Clock
 from resolvers.errors import InvalidInput, NotFound
 from resolvers.passwords import hash_password
-from resolvers.scopes import parse_scopes
+from resolvers.scopes import allowed_for, parse_scopes
 from storage.oauth_clients import ClientKind, OAuthClientDoc
 from storage.stores import Stores
 
@@ -77,6 +78,37 @@ async def register_client(
     }
     await stores.oauth_clients.insert(doc)
     return Registered(client_id, secret)
+
+
+GRAPHIQL_CLIENT_ID = "graphiql"
+GRAPHIQL_PATH = "/graphql"
+
+
+def graphiql_scopes(kind: ActorKind) -> list[str]:
+    """What GraphiQL's sign-in asks for a person of that kind: every scope they may hold."""
+    return sorted(allowed_for(kind))
+
+
+async def register_graphiql_client(stores: Stores, clock: Clock, public_base_url: str) -> str:
+    """GraphiQL's own public client (PKCE, no secret, no refresh token: the page keeps its
+    access token in memory only), redirecting back to GraphiQL at this service's URL. For
+    development: ``seed-demo`` registers it, so the demo people sign in from GraphiQL."""
+    now = clock.now()
+    scopes = set(graphiql_scopes(ActorKind.PATIENT)) | set(graphiql_scopes(ActorKind.PROFESSIONAL))
+    doc: OAuthClientDoc = {
+        "_id": GRAPHIQL_CLIENT_ID,
+        "name": "GraphiQL (exploration de l'API)",
+        "kind": "frontend",
+        "secret_hash": None,
+        "redirect_uris": [check_redirect_uri(public_base_url.rstrip("/") + GRAPHIQL_PATH)],
+        "grant_types": ["authorization_code"],
+        "scopes": sorted(scopes),
+        "disabled": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+    await stores.oauth_clients.put(doc)
+    return GRAPHIQL_CLIENT_ID
 
 
 async def disable_client(stores: Stores, clock: Clock, client_id: str) -> None:

@@ -1,4 +1,7 @@
-"""Fields declare the scopes they need; the schema shows them as ``@requiresScopes``.
+"""Fields declare the scopes they need; the schema shows them as ``@requiresScopes``, and in
+the field's description too, since introspection (GraphiQL, codegen from a live endpoint) does
+not carry which directives a field uses. Both come from the one declaration,
+``scoped("documents:read")``, that also enforces them.
 
 Without a token the field is ``null`` with ``UNAUTHENTICATED``; with a token lacking a scope it
 is ``null`` with ``INSUFFICIENT_SCOPE`` and ``missingScopes``. Either way the rest of the response
@@ -12,6 +15,7 @@ from typing import Any
 import strawberry
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
+from strawberry.types.field import StrawberryField
 
 from resolvers.errors import InsufficientScope, Unauthenticated
 from resolvers.scopes import BY_NAME
@@ -67,10 +71,36 @@ class IsAuthenticated(BasePermission):
         return True
 
 
+def scopes_note(scopes: tuple[str, ...]) -> str:
+    """The sentence a guarded field's description ends with."""
+    names = ", ".join(f"`{scope}`" for scope in scopes)
+    if len(scopes) == 1:
+        return f"Requires an access token with the scope {names}."
+    return f"Requires an access token with all of the scopes {names}."
+
+
+AUTHENTICATED_NOTE = "Requires an access token, whatever its scopes."
+
+
+class DescribedPermission(PermissionExtension):
+    """A permission extension that also says, in the field's description, what it requires."""
+
+    def __init__(self, permission: BasePermission, note: str) -> None:
+        super().__init__(permissions=[permission], use_directives=True)
+        self.note = note
+
+    def apply(self, field: StrawberryField) -> None:
+        super().apply(field)
+        # Idempotent: the field object is shared by every schema built from it.
+        description = field.description or ""
+        if not description.endswith(self.note):
+            field.description = f"{description}\n\n{self.note}" if description else self.note
+
+
 def scoped(*scopes: str) -> PermissionExtension:
     """The field extension for ``@strawberry.field(extensions=[scoped("documents:read")])``."""
-    return PermissionExtension(permissions=[RequiresScopes(*scopes)], use_directives=True)
+    return DescribedPermission(RequiresScopes(*scopes), scopes_note(scopes))
 
 
 def authenticated() -> PermissionExtension:
-    return PermissionExtension(permissions=[IsAuthenticated()], use_directives=True)
+    return DescribedPermission(IsAuthenticated(), AUTHENTICATED_NOTE)

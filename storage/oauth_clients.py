@@ -32,6 +32,10 @@ class OAuthClientRepository(Repository[OAuthClientDoc]):
     async def list_all(self) -> list[OAuthClientDoc]:
         return await self.collection.find().sort("created_at", ASCENDING).to_list()
 
+    async def put(self, doc: OAuthClientDoc) -> None:
+        """Write the client whole, created or replaced (a client the service defines itself)."""
+        await self.collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
     async def set_disabled(self, client_id: str, disabled: bool, now: datetime) -> bool:
         result = await self.collection.update_one(
             {"_id": client_id}, {"$set": {"disabled": disabled, "updated_at": now}}

@@ -64,6 +64,16 @@ def settings(
     stack_settings: Settings, mongo_admin: MongoClient[dict[str, object]]
 ) -> Iterator[Settings]:
     """Settings of a fresh database and bucket, removed after the test."""
+    with isolated_settings(stack_settings, mongo_admin) as isolated:
+        yield isolated
+
+
+@contextlib.contextmanager
+def isolated_settings(
+    stack_settings: Settings, mongo_admin: MongoClient[dict[str, object]]
+) -> Iterator[Settings]:
+    """Settings of a fresh database and bucket, removed on the way out (for a test, or a
+    module whose tests share one server)."""
     unique = uuid.uuid4().hex[:12]
     isolated = stack_settings.model_copy(
         update={

@@ -68,6 +68,7 @@ async def live_server(
     )
     async with open_test_stores(configured) as stores:
         await seed_demo(stores, SystemClock())
+        await clients.register_graphiql_client(stores, SystemClock(), configured.public_base_url)
     app = create_app(configured, clock=clock)
     async with serve_app(app, port=port):
         yield Live(configured.public_base_url, configured, app)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from authlib.oauth2.rfc6749 import (
     ClientMixin,
+    InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
     OAuth2Payload,
@@ -145,25 +146,49 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 class RefreshTokenGrant(grants.RefreshTokenGrant):
     """Each refresh token works once and is replaced; presenting a used one again means it
     leaked, so the whole family (every refresh and access token of that authorization) is
-    revoked."""
+    revoked.
+
+    A token is used up only once the request is known good (client, token, scope): a refusal
+    for any other reason (an over-broad ``scope``…) leaves it valid, since RFC 6749 §6 replaces
+    the refresh token only when a new one is issued."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]  # noqa: RUF012
     INCLUDE_NEW_REFRESH_TOKEN = True
     server: OAuthServer
 
-    # ``None`` (unknown, used or revoked) makes Authlib answer invalid_grant; the stubs omit it.
+    # ``None`` (unknown, used, revoked or expired) makes Authlib answer invalid_grant.
     def authenticate_refresh_token(  # type: ignore[override]
         self, refresh_token: str
     ) -> RefreshToken | None:
-        now = self.server.now()
-        doc, valid = self.server.call(self.server.stores.refresh_tokens.rotate, refresh_token, now)
+        """Look the token up, without using it up."""
+        doc = self.server.call(self.server.stores.refresh_tokens.by_token, refresh_token)
         if doc is None:
             return None
-        if not valid:
-            if doc["rotated_at"] is not None:
-                self.server.revoke_family(doc["family_id"])
+        if doc["rotated_at"] is not None and doc["revoked_at"] is None:
+            self.server.revoke_family(doc["family_id"])  # reuse: it leaked
             return None
-        return RefreshToken(doc, now)
+        token = RefreshToken(doc, self.server.now())
+        return None if token.is_revoked() or token.is_expired() else token
+
+    def _validate_token_scope(self, token: TokenMixin) -> None:
+        try:
+            super()._validate_token_scope(token)  # type: ignore[misc]
+        except InvalidScopeError as error:
+            error.description = "The requested scope exceeds the scope originally granted."
+            raise
+
+    def validate_token_request(self) -> None:
+        super().validate_token_request()
+        # Now use it up, atomically: of two requests racing with one token, the loser is
+        # answered as a reuse (the family is revoked), exactly as if it came second.
+        now = self.server.now()
+        presented = str(self.request.form.get("refresh_token"))
+        doc, valid = self.server.call(self.server.stores.refresh_tokens.rotate, presented, now)
+        if doc is None or not valid:
+            if doc is not None and doc["rotated_at"] is not None:
+                self.server.revoke_family(doc["family_id"])
+            raise InvalidGrantError("The refresh token was already used.")
+        self.request.refresh_token = RefreshToken(doc, now)
 
     def authenticate_user(self, refresh_token: TokenMixin) -> User | None:
         doc = cast(RefreshToken, refresh_token).doc
@@ -172,7 +197,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return self.server.load_user(doc["user_kind"], doc["user_id"], doc["auth_time"])
 
     def revoke_old_credential(self, refresh_token: TokenMixin) -> None:
-        """Nothing to do: it was marked used, atomically, when it was authenticated."""
+        """Nothing to do: it was marked used, atomically, when the request was validated."""
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

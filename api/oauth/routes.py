@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from authlib.oauth2 import OAuth2Error
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.templating import Jinja2Templates
 
+from api.oauth import pages
 from api.oauth.models import User
+from api.oauth.pages import error_page, page_csp, render
 from api.oauth.server import OAuthResponse, OAuthServer, RequestData
 from api.oauth.tokens import AccessTokenVerifier, InvalidToken
 from api.services import Services
@@ -31,9 +31,6 @@ from resolvers.errors import DomainError
 from resolvers.pairings import referenced_app
 from resolvers.scopes import BY_NAME, SCOPES
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-STATIC = Path(__file__).resolve().parents[1] / "static" / "oauth.css"
-
 
 class Authenticator(Protocol):
     """Another way to sign in, offered as a link on the sign-in page."""
@@ -42,15 +39,6 @@ class Authenticator(Protocol):
     start_path: str
 
     def routes(self) -> list[BaseRoute]: ...
-
-
-def page_csp(form_targets: str = "") -> str:
-    # form-action also governs the redirect that follows a form post (Chrome): the consent form
-    # must be allowed to land on the client's redirect URI.
-    return (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; "
-        f"frame-ancestors 'none'; form-action 'self'{form_targets}"
-    )
 
 
 def csrf_token(request: Request) -> str:
@@ -72,20 +60,6 @@ def sign_in(request: Request, kind: ActorKind, user_id: str, now: int) -> Redire
     return RedirectResponse(
         f"/oauth/authorize?{query}" if query else "/oauth/login", status_code=303
     )
-
-
-def render(
-    request: Request, template: str, status: int = 200, csp: str = "", **context: Any
-) -> Response:
-    response = TEMPLATES.TemplateResponse(request, template, context, status_code=status)
-    response.headers["content-security-policy"] = csp or page_csp()
-    return response
-
-
-def error_page(
-    request: Request, message: str, code: str | None = None, status: int = 400
-) -> Response:
-    return render(request, "error.html", status=status, message=message, code=code)
 
 
 def to_response(result: OAuthResponse) -> Response:
@@ -128,7 +102,7 @@ class OAuthRoutes:
             Route("/oauth/introspect", self.introspect, methods=["POST"]),
             Route("/oauth/jwks", self.jwks),
             Route("/oauth/userinfo", self.userinfo, methods=["GET", "POST"]),
-            Route("/oauth/static/oauth.css", self.stylesheet),
+            Route("/oauth/static/oauth.css", pages.stylesheet),
             Route("/.well-known/oauth-authorization-server", self.server_metadata),
             Route("/.well-known/openid-configuration", self.openid_configuration),
         ]
@@ -156,7 +130,7 @@ class OAuthRoutes:
         if request.method == "POST":
             form = dict(data.form)
             if not csrf_ok(request, form.get("csrf")) or user is None:
-                return error_page(request, "La session a expiré : recommencez.", status=403)
+                return error_page(request, pages.SESSION_EXPIRED, status=403)
             approved = form.get("decision") == "approve"
             result = await self.server.run(
                 self.server.authorization_response, data, user if approved else None, grant
@@ -173,6 +147,7 @@ class OAuthRoutes:
             "client_name": client.doc["name"],
             "user_label": await self._label(user),
             "scopes": [BY_NAME[name].consent for name in requested],
+            "days": self._consent_days(client.doc["grant_types"]),
             "query": request.url.query,
             "csrf": csrf_token(request),
         }
@@ -180,7 +155,7 @@ class OAuthRoutes:
         if client.doc["kind"] == "app":  # pairing: the app's terms, each category in plain words
             app = await referenced_app(self.server.stores, client.get_client_id())
             if app is None:
-                return error_page(request, "Cette application n'est pas référencée.", status=403)
+                return error_page(request, pages.NOT_REFERENCED, status=403)
             template = "pairing.html"
             reasons = {c["scope"]: c["justification"] for c in app["categories"]}
             until = self.server.now() + timedelta(days=app["consent_days"])
@@ -199,9 +174,14 @@ class OAuthRoutes:
         if error.redirect_uri:  # the client and its redirect URI are known good: tell the client
             return to_response(self.server.error_response(error))
         # never redirect to an unverified URI (RFC 6749 §4.1.2.1): tell the person instead
-        return error_page(
-            request, error.description or "Demande d'autorisation invalide.", code=error.error
-        )
+        return error_page(request, pages.explain(error, list(request.query_params.multi_items())))
+
+    def _consent_days(self, grant_types: list[str]) -> int | None:
+        """How long a consent lets the client in: as long as its refresh tokens, if it has any
+        (each use extends it); otherwise minutes, until its access token expires."""
+        if "refresh_token" not in grant_types:
+            return None
+        return max(1, self.server.config.refresh_token_lifetime.days)
 
     async def _label(self, user: User) -> str:
         subject = user.subject
@@ -218,11 +198,11 @@ class OAuthRoutes:
 
     async def login(self, request: Request) -> Response:
         if request.method == "GET":
-            return self._login_page(request)
+            return await self._login_page(request)
         async with request.form() as form:
             fields = {key: str(value) for key, value in form.items()}
         if not csrf_ok(request, fields.get("csrf")):
-            return error_page(request, "La session a expiré : recommencez.", status=403)
+            return error_page(request, pages.SESSION_EXPIRED, status=403)
         try:
             kind = ActorKind(fields.get("kind", ""))
             if kind is ActorKind.PROFESSIONAL and not self.professional_password_login:
@@ -238,17 +218,29 @@ class OAuthRoutes:
                 guessing.Sources(request.client.host if request.client else "unknown"),
             )
         except ValueError:
-            return self._login_page(
-                request, error="Choisissez patient ou professionnel.", status=400
+            return await self._login_page(
+                request,
+                error="Choisissez patient ou professionnel.",
+                status=400,
+                login=fields.get("login", ""),
             )
         except DomainError as error:
-            return self._login_page(
-                request, error=error.message, status=401, kind=fields.get("kind", "patient")
+            return await self._login_page(
+                request,
+                error=error.message,
+                status=401,
+                kind=fields.get("kind", "patient"),
+                login=fields.get("login", ""),  # kept: only the password is typed again
             )
         return sign_in(request, kind, user_id, int(self.server.now().timestamp()))
 
-    def _login_page(
-        self, request: Request, error: str | None = None, status: int = 200, kind: str = "patient"
+    async def _login_page(
+        self,
+        request: Request,
+        error: str | None = None,
+        status: int = 200,
+        kind: str = "patient",
+        login: str = "",
     ) -> Response:
         return render(
             request,
@@ -258,14 +250,23 @@ class OAuthRoutes:
             kind=kind,
             csrf=csrf_token(request),
             professional_password=self.professional_password_login,
-            client_name=None,
+            client_name=await self._asking_client(request),
+            login=login,
             other_methods=[{"label": a.label, "url": a.start_path} for a in self.authenticators],
         )
+
+    async def _asking_client(self, request: Request) -> str | None:
+        """The name of the application whose authorization request led here, if any."""
+        client_id = dict(parse_qsl(str(request.session.get("next", "")))).get("client_id")
+        if not client_id:
+            return None
+        doc = await self.server.stores.oauth_clients.get(client_id)
+        return None if doc is None or doc["disabled"] else doc["name"]
 
     async def logout(self, request: Request) -> Response:
         async with request.form() as form:
             if not csrf_ok(request, form.get("csrf")):
-                return error_page(request, "La session a expiré : recommencez.", status=403)
+                return error_page(request, pages.SESSION_EXPIRED, status=403)
         next_query = request.session.get("next")
         request.session.clear()
         if next_query:
@@ -302,7 +303,10 @@ class OAuthRoutes:
             )
         if "openid" not in actor.scopes:
             return JSONResponse(
-                {"error": "insufficient_scope"},
+                {
+                    "error": "insufficient_scope",
+                    "error_description": "User info needs a token with the openid scope.",
+                },
                 status_code=403,
                 headers={"www-authenticate": 'Bearer error="insufficient_scope"'},
             )
@@ -317,13 +321,6 @@ class OAuthRoutes:
         await self.server.keyring.fresh()
         return JSONResponse(
             self.server.keyring.jwks(), headers={"cache-control": "public, max-age=300"}
-        )
-
-    async def stylesheet(self, request: Request) -> Response:
-        return Response(
-            STATIC.read_bytes(),
-            media_type="text/css",
-            headers={"cache-control": "public, max-age=3600"},
         )
 
     def metadata(self) -> dict[str, Any]:

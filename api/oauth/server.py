@@ -22,13 +22,14 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 from authlib.common.security import generate_token
-from authlib.oauth2 import AuthorizationServer
-from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
+from authlib.oauth2 import AuthorizationServer, OAuth2Error
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from starlette.requests import Request
 
 from api.oauth import grants
 from api.oauth.endpoints import IntrospectionEndpoint, RevocationEndpoint
+from api.oauth.errors import describe
 from api.oauth.keys import KeyRing
 from api.oauth.models import Client, User
 from api.oauth.tokens import Subject, allow_list_entry, sign_access_token, unverified_claims
@@ -172,9 +173,23 @@ class OAuthServer(AuthorizationServer):
     def endpoint_response(self, name: str, data: RequestData) -> OAuthResponse:
         return _response(self.create_endpoint_response(name, data))  # type: ignore[no-untyped-call]
 
-    def error_response(self, error: Any) -> OAuthResponse:
-        status, body, headers = error()
+    def error_response(self, error: OAuth2Error) -> OAuthResponse:
+        status, body, headers = describe(error)()
         return self.handle_response(status, body, headers)
+
+    # -- Authlib's entry points, by the book --------------------------------------------------
+
+    def create_token_response(self, request: Any = None) -> Any:
+        """A token request without ``grant_type`` is malformed (``invalid_request``, RFC 6749
+        §5.2), not a request for an unsupported grant type (Authlib's answer)."""
+        oauth_request = self.create_oauth2_request(request)
+        if oauth_request.payload is None or not oauth_request.payload.grant_type:
+            missing = InvalidRequestError("Missing 'grant_type' in request.")
+            return self.handle_error_response(oauth_request, missing)
+        return super().create_token_response(oauth_request)
+
+    def handle_error_response(self, request: Any, error: OAuth2Error) -> Any:
+        return super().handle_error_response(request, describe(error))
 
     # -- Authlib's framework hooks ---------------------------------------------------------------
 

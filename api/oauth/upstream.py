@@ -13,7 +13,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from api.oauth.routes import error_page, sign_in
+from api.oauth.pages import Explanation, error_page
+from api.oauth.routes import sign_in
 from api.services import Services
 from resolvers.actors import ActorKind
 
@@ -61,23 +62,28 @@ class UpstreamAuthenticator:
             if self.rpps_claim not in claims:
                 claims.update(await self.client.userinfo(token=token))
         except OAuthError as error:
-            return error_page(
-                request,
-                "La connexion par Pro Santé Connect a échoué.",
-                code=error.error,
-                status=401,
+            failed = Explanation(
+                "La connexion par Pro Santé Connect a échoué",
+                "Pro Santé Connect n'a pas confirmé votre identité.",
+                "Recommencez la connexion. Si le problème continue, connectez-vous avec votre "
+                "carte CPS ou e-CPS depuis un autre poste, ou contactez le support.",
+                str(error.error),
             )
+            return error_page(request, failed, status=401)
         rpps = str(claims.get(self.rpps_claim, ""))
         if len(rpps) == 12 and rpps.startswith("8"):  # national id: "8" then the RPPS number
             rpps = rpps[1:]
         professional = await self.services.running.stores.professionals.by_rpps(rpps)
         if professional is None:
-            return error_page(
-                request,
-                "Ce professionnel n'est pas connu de Mon espace santé.",
-                code="unknown_professional",
-                status=403,
+            unknown = Explanation(
+                "Votre compte professionnel n'est pas connu",
+                "Pro Santé Connect vous a bien identifié, mais votre numéro RPPS n'est pas "
+                "enregistré dans Mon espace santé.",
+                "Vérifiez auprès de l'Ordre ou de l'ARS que votre inscription au RPPS est à "
+                "jour, puis recommencez.",
+                "unknown_professional",
             )
+            return error_page(request, unknown, status=403)
         return sign_in(
             request,
             ActorKind.PROFESSIONAL,
