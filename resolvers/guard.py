@@ -78,8 +78,10 @@ async def open_document(  # noqa: PLR0917 - the access's facts
     *,
     statuses: Sequence[str] = ("available", "replaced"),
     write: bool = False,
+    trace_allowed: bool = True,
 ) -> tuple[DocumentDoc, Standing]:
-    """A document the actor may read, in one of ``statuses``; traced as ``action``."""
+    """A document the actor may read, in one of ``statuses``; traced as ``action`` (a refusal
+    always; an allowed access unless the caller traces the outcome itself, ``trace_allowed``)."""
     doc = await stores.documents.get(document_id)
     if doc is None or doc["status"] not in statuses:
         raise NotFound(HIDDEN_DOCUMENT, field="documentId")
@@ -92,10 +94,11 @@ async def open_document(  # noqa: PLR0917 - the access's facts
     except NotFound:
         raise NotFound(HIDDEN_DOCUMENT, field="documentId") from None
     decision = document_decision(standing, actor, matrix, doc)
-    await trace(
-        stores, clock, actor, patient_id=doc["patient_id"], action=action, target=target,
-        outcome="allowed" if decision.allowed else "denied", emergency=standing.emergency,
-    )  # fmt: skip
+    if trace_allowed or not decision.allowed:
+        await trace(
+            stores, clock, actor, patient_id=doc["patient_id"], action=action, target=target,
+            outcome="allowed" if decision.allowed else "denied", emergency=standing.emergency,
+        )  # fmt: skip
     if not decision.allowed:
         raise NotFound(HIDDEN_DOCUMENT, field="documentId")
     return doc, standing
