@@ -34,7 +34,7 @@ from resolvers.audit import author_of, trace
 from resolvers.authorship import may_lift, same_author
 from resolvers.clock import Clock
 from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolvers.guard import open_patient
+from resolvers.guard import UNKNOWN, as_if_hidden, open_patient
 from resolvers.pagination import decode_cursor, page_size
 from resolvers.recurrence import Occurrence, Series, zone
 from storage.agenda import EventAuthorDoc, EventDoc, EventFields
@@ -160,9 +160,11 @@ async def open_event(
 ) -> tuple[EventDoc, Standing]:
     """An event the actor sees, the access traced as ``action`` (refusals: ``NotFound``)."""
     doc = await stores.agenda_events.get(event_id)
-    if doc is None:
-        raise NotFound(HIDDEN_EVENT, field="eventId")
     target = ("agenda_event", event_id)
+    if doc is None:
+        await stores.patients.get(event_id)  # the lookup of the event's patient
+        await as_if_hidden(stores, clock, actor, UNKNOWN, action, target)
+        raise NotFound(HIDDEN_EVENT, field="eventId")
     try:
         _, standing = await open_patient(
             stores, clock, actor, doc["patient_id"], action, write=write, target=target,

@@ -130,9 +130,7 @@ async def set_hidden_from_representatives(
 ) -> DocumentDoc:  # fmt: skip
     async def work(doc: DocumentDoc, _: Standing) -> DocumentDoc:
         if not (is_holder(actor, doc["patient_id"]) or same_author(actor, doc["author"])):
-            raise Forbidden(
-                "Only the patient or the author hides a document from representatives."
-            )
+            raise Forbidden("Only the patient or the author hides a document from representatives.")
         return await _flag(stores, clock, actor, doc, "hidden_from_representatives", hidden)
 
     action = "document.representatives_visibility_changed"
