@@ -35,10 +35,3 @@ def may_lift(actor: Actor, patient_id: str, setter: Mapping[str, Any] | None) ->
     """Whether ``actor`` may lift a protection ``setter`` set on ``patient_id``'s record."""
     return is_holder(actor, patient_id) or same_author(actor, setter)
 
-
-def author_query(actor: Actor, prefix: str = "author") -> dict[str, Any]:
-    """The MongoDB condition for records ``actor`` wrote (the same rule as ``same_author``)."""
-    query: dict[str, Any] = {f"{prefix}.kind": actor.kind.value, f"{prefix}.id": actor.id}
-    if actor.kind is ActorKind.APP:
-        query[f"{prefix}.client_id"] = actor.client_id
-    return query

@@ -28,13 +28,14 @@ import anyio
 
 from resolvers.access import document_decision, standing_of
 from resolvers.actors import Actor, ActorKind
-from resolvers.audit import author_of, trace
-from resolvers.authorship import author_query, same_author
+from resolvers.audit import author_of, refusals_traced, trace
+from resolvers.authorship import same_author
 from resolvers.clock import Clock
 from resolvers.document_protections import inherited, setter
 from resolvers.document_rules import DocumentConfig, Metadata, MetadataInput, check_metadata
 from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolvers.formats import HEAD_SIZE, check_format, declared_format
+from resolvers.guard import UNKNOWN, as_if_hidden
 from resolvers.profile import writable_patient
 from storage.documents import AuthorDoc, DocumentDoc
 from storage.errors import ObjectTooLarge
@@ -328,18 +329,19 @@ async def request_upload(
     )
 
 
-async def requested(stores: Stores, clock: Clock, actor: Actor, document_id: str) -> DocumentDoc:
-    """A pending upload the actor requested, still open."""
+async def requested(
+    stores: Stores, clock: Clock, actor: Actor, document_id: str, action: str = "document.deposited"
+) -> DocumentDoc:
+    """A pending upload the actor requested (an app: through the same OAuth client), still
+    open. Anyone else's, like an unknown id, is ``NotFound`` and traced as a denied attempt."""
     record = await stores.documents.collection.find_one(
-        {
-            "_id": document_id,
-            "status": "pending",
-            "expected": {"$ne": None},
-            **author_query(actor),
-        }
+        {"_id": document_id, "status": "pending", "expected": {"$ne": None}}
     )
     expires_at = record["expires_at"] if record else None
-    if record is None or expires_at is None or expires_at <= clock.now():
+    mine = record is not None and same_author(actor, record["author"])
+    if record is None or not mine or expires_at is None or expires_at <= clock.now():
+        patient_id = record["patient_id"] if record else UNKNOWN
+        await as_if_hidden(stores, clock, actor, patient_id, action, ("document", document_id))
         raise NotFound("No open upload with this id is yours.", field="documentId")
     return record
 
@@ -379,18 +381,23 @@ async def confirm_upload(
 ) -> DocumentDoc:
     """Step two: check what was PUT to S3 (size, SHA-256, format); refused bytes are removed."""
     record = await requested(stores, clock, actor, document_id)
+    target = ("document", document_id)
     await writable_patient(
-        stores, clock, actor, record["patient_id"], "document.deposited",
-        target=("document", document_id), trace_allowed=False,
+        stores, clock, actor, record["patient_id"], "document.deposited", target=target,
+        trace_allowed=False,
     )  # fmt: skip
-    try:
-        measured = await _measure_stored(stores, record)
-        check_expected(record, measured)
-    except InvalidInput as refused:
-        if refused.field != "documentId":  # bytes were there, and wrong: remove them
-            await stores.objects.delete(record["object_key"])
-        raise
-    return await finish(stores, clock, record, measured)
+    async with refusals_traced(
+        stores, clock, actor, patient_id=record["patient_id"], action="document.deposited",
+        target=target,
+    ):  # fmt: skip
+        try:
+            measured = await _measure_stored(stores, record)
+            check_expected(record, measured)
+        except InvalidInput as refused:
+            if refused.field != "documentId":  # bytes were there, and wrong: remove them
+                await stores.objects.delete(record["object_key"])
+            raise
+        return await finish(stores, clock, record, measured)
 
 
 async def receive_upload(
@@ -398,10 +405,21 @@ async def receive_upload(
 ) -> DocumentDoc:
     """The API's upload route, for clients that cannot reach S3: stream, check, confirm."""
     record = await requested(stores, clock, actor, document_id)
+    target = ("document", document_id)
     await writable_patient(
-        stores, clock, actor, record["patient_id"], "document.deposited",
-        target=("document", document_id), trace_allowed=False,
+        stores, clock, actor, record["patient_id"], "document.deposited", target=target,
+        trace_allowed=False,
     )  # fmt: skip
+    async with refusals_traced(
+        stores, clock, actor, patient_id=record["patient_id"], action="document.deposited",
+        target=target,
+    ):  # fmt: skip
+        return await _receive(stores, clock, record, chunks)
+
+
+async def _receive(
+    stores: Stores, clock: Clock, record: DocumentDoc, chunks: AsyncIterable[bytes]
+) -> DocumentDoc:
     expected = record["expected"]
     assert expected is not None  # noqa: S101
     try:
