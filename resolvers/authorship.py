@@ -34,4 +34,3 @@ def is_holder(actor: Actor, patient_id: str) -> bool:
 def may_lift(actor: Actor, patient_id: str, setter: Mapping[str, Any] | None) -> bool:
     """Whether ``actor`` may lift a protection ``setter`` set on ``patient_id``'s record."""
     return is_holder(actor, patient_id) or same_author(actor, setter)
-

@@ -71,7 +71,8 @@ async def test_the_history_leaves_out_what_its_reader_may_not_see(
                           {"d": held})  # fmt: skip
     await w["patient"].post("query($d: ID!) { document(id: $d) { id } }", {"d": secret})
     hidden = {"patient": {held}, "representative": {held, secret}, "primary physician": set()}
-    failures, cases = [], 0
+    failures: list[tuple[str, str, object]] = []
+    cases = 0
     for state in ("held back", "released"):
         if state == "released":
             await physician.mutate("releaseDocument", "documentId: $documentId",

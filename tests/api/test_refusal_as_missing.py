@@ -200,7 +200,8 @@ async def test_a_refusal_costs_what_a_missing_id_costs(
     ]  # fmt: skip
     ratios = {}
     for name, probe, actor, target in timed:
-        hidden, missing = [], []
+        hidden: list[float] = []
+        missing: list[float] = []
         for _ in range(3):  # warm up both paths
             await probe(w, actor, target)
             await probe(w, actor, new_id())

@@ -236,8 +236,8 @@ async def _send(w: World, caller: Caller, name: str, variables: dict[str, Any]) 
 
 
 def succeeded(name: str, answer: dict[str, Any]) -> bool:
-    result = (answer.get("data") or {}).get(name)
-    return not answer.get("errors") and bool(result) and not result["__typename"].endswith("Error")
+    result: dict[str, Any] = (answer.get("data") or {}).get(name) or {}
+    return not answer.get("errors") and not result.get("__typename", "Error").endswith("Error")
 
 
 class Snapshot:
@@ -253,7 +253,9 @@ class Snapshot:
 
     async def take(self) -> None:
         db = self.w.stores.db
-        self.patient = await db["patients"].find_one({"_id": self.w.patient_id})
+        patient = await db["patients"].find_one({"_id": self.w.patient_id})
+        assert patient is not None
+        self.patient: dict[str, Any] = patient
         for name in RESTORED:
             self.saved[name] = await db[name].find(self._query(name)).to_list()
 
