@@ -6,7 +6,8 @@ Protections: hidden from professionals (the patient's, with and without a grant 
 held back from the patient (the author's), hidden from representatives (the patient's, or the
 author's at deposit), confidentiality V. Transitions: none, a new version through GraphQL
 multipart, through requestDocumentUpload + the upload route, the same with the protection set
-while the new version was on its way, a new version then withdrawn, deletion then purge by
+while the new version was on its way, the protection set on the new version, a replacement cut
+short and finished by ``reconcile`` (the CLI), a new version then withdrawn, deletion then purge by
 ``run-due`` (the CLI's pass), the space closed and reopened, a ``run-due`` pass, and the
 release (the one way the author lifts a hold-back). What a reader sees is what the rule in plain
 words says, given the protection and the version's status read back from the database."""
@@ -23,6 +24,7 @@ import pytest
 from starlette.applications import Starlette
 
 from resolvers.due import run_due
+from resolvers.reconcile import reconcile
 from tests.api.actors_support import World, deposit_meta, world
 from tests.api.documents_support import PDF, Caller, metadata, sha256
 from tests.support import FakeClock
@@ -150,6 +152,8 @@ async def _transition(world: World, name: str, protection: Protection, v1: str) 
         if protection.set_after:
             await protection.set_after(world, v2["id"])
         return [v1, v2["id"]]
+    if name == "replacement finished by reconcile (CLI)":
+        return await _finished_by_reconcile(world, protection, v1)
     if protection.set_after:
         await protection.set_after(world, v1)
     if name == "replaced (upload route)":
@@ -157,6 +161,26 @@ async def _transition(world: World, name: str, protection: Protection, v1: str) 
         await _put(world, author, api_url)
         return [v1, httpx.URL(api_url).path.rsplit("/", 1)[1]]
     return await _after(world, name, v1)
+
+
+async def _finished_by_reconcile(world: World, protection: Protection, v1: str) -> list[str]:
+    """A new version whose deposit stopped after its predecessor was marked replaced (the
+    process died), the protection set meanwhile; ``reconcile`` finishes it."""
+    api_url = await _upload_route(world, world["primary physician"], v1, f"{v1} v2")
+    v2 = httpx.URL(api_url).path.rsplit("/", 1)[1]
+    if protection.set_after:
+        await protection.set_after(world, v1)
+    stores, now = world.stores, datetime.now(UTC)
+    pending = await stores.documents.get(v2)
+    assert pending is not None
+    await stores.objects.put_bytes(pending["object_key"], PDF, content_type="application/pdf")
+    measured = {"size": len(PDF), "sha256": sha256(PDF), "format": "application/pdf",
+                "expires_at": now - timedelta(minutes=1)}  # fmt: skip
+    await stores.documents.change({"_id": v2}, measured, now)
+    await stores.documents.change({"_id": v1}, {"status": "replaced", "replaced_by": v2}, now)
+    report = await reconcile(stores, FakeClock(now))
+    assert report.finished_versions == 1
+    return [v1, v2]
 
 
 async def _after(world: World, name: str, v1: str) -> list[str]:
@@ -197,6 +221,7 @@ TRANSITIONS = [
     "replaced (upload route)",
     "pending replacement (upload route)",
     "replaced, then protected",
+    "replacement finished by reconcile (CLI)",
     "replaced then withdrawn",
     "deleted then purged (run-due)",
     "space closed and reopened",
