@@ -20,6 +20,7 @@ from api import graphiql
 from api.agenda_http import FEED_PREFIX, AgendaFeedRoutes
 from api.auth import BearerBackend, refuse
 from api.documents_http import DocumentRoutes
+from api.exports_http import ExportRoutes
 from api.graphql_http import GraphQLApp
 from api.health import healthz, readyz
 from api.metrics import Metrics
@@ -128,6 +129,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         WebSocketRoute(GRAPHQL_PATH, authenticated_graphql),
         *oauth.routes(),
         *DocumentRoutes(services).routes(authenticated),
+        *ExportRoutes(services).routes(authenticated),
         *AgendaFeedRoutes(services).routes(),
         Mount(
             "/graphiql/assets",

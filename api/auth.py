@@ -48,18 +48,28 @@ class BearerBackend(AuthenticationBackend):
         header = conn.headers.get("authorization")
         if header is None:
             return None
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
-        try:
-            actor = await self._verifier().verify(token.strip())
-        except InvalidToken as error:
-            raise AuthenticationError(error.reason) from error
-        except Exception as error:
-            if unavailable_store(error) is None:
-                raise
-            raise VerifierUnavailable(str(unavailable_store(error))) from error
+        actor = await authenticate_bearer(self._verifier(), header)
         return AuthCredentials(sorted(actor.scopes)), ActorUser(actor)
+
+
+async def authenticate_bearer(verifier: AccessTokenVerifier, header: str) -> Actor:
+    """The actor of an ``Authorization: Bearer …`` value, at this moment.
+
+    The one check every path makes: each HTTP request, and each operation on a websocket
+    (``api/ws_auth.py``), so the two cannot drift. ``AuthenticationError`` when the token cannot
+    be accepted, ``VerifierUnavailable`` when the store of revocations did not answer.
+    """
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("the Authorization header must be 'Bearer <token>'")
+    try:
+        return await verifier.verify(token.strip())
+    except InvalidToken as error:
+        raise AuthenticationError(error.reason) from error
+    except Exception as error:
+        if unavailable_store(error) is None:
+            raise
+        raise VerifierUnavailable(str(unavailable_store(error))) from error
 
 
 def actor_of(conn: HTTPConnection) -> Actor | None:
@@ -71,33 +81,24 @@ class VerifierUnavailable(AuthenticationError):
     """The token could not be checked: the store of revocations did not answer."""
 
 
-def refuse(conn: HTTPConnection, error: AuthenticationError) -> Response:
+def refusal_error(error: AuthenticationError) -> dict[str, object]:
+    """The GraphQL error telling a client why its token was not accepted (HTTP and websockets)."""
     if isinstance(error, VerifierUnavailable):
-        body = orjson.dumps(
-            {
-                "errors": [
-                    {
-                        "message": "A backing service is temporarily unavailable; "
-                        "please retry shortly.",
-                        "extensions": {"code": "SERVICE_UNAVAILABLE"},
-                    }
-                ]
-            }
-        )
+        return {
+            "message": "A backing service is temporarily unavailable; please retry shortly.",
+            "extensions": {"code": "SERVICE_UNAVAILABLE"},
+        }
+    reason = str(error).replace('"', "'")
+    return {"message": f"Invalid access token: {reason}", "extensions": {"code": "UNAUTHENTICATED"}}
+
+
+def refuse(conn: HTTPConnection, error: AuthenticationError) -> Response:
+    body = orjson.dumps({"errors": [refusal_error(error)]})
+    if isinstance(error, VerifierUnavailable):
         return Response(
             body, status_code=503, media_type="application/json", headers={"retry-after": "5"}
         )
     reason = str(error).replace('"', "'")
-    body = orjson.dumps(
-        {
-            "errors": [
-                {
-                    "message": f"Invalid access token: {reason}",
-                    "extensions": {"code": "UNAUTHENTICATED"},
-                }
-            ]
-        }
-    )
     return Response(
         body,
         status_code=401,

@@ -9,9 +9,9 @@ import click
 
 from api.cli_support import fail_on_domain_error, running_stack, with_stores
 from resolvers.clock import SystemClock
-from resolvers.document_import import ImportReport, import_archive
+from resolvers.document_import import ImportReport, import_file
 from resolvers.reconcile import ReconcileReport, reconcile
-from resolvers.xdm import MalformedArchive, read_archive
+from resolvers.xdm import MalformedArchive
 from storage.stores import Stores
 
 CLOCK = SystemClock()
@@ -55,7 +55,8 @@ def import_xdm(archives: tuple[Path, ...]) -> None:
     """Import legacy DMP exports (IHE XDM ZIP archives) into their patients' spaces.
 
     Each archive is checked whole before anything is written; a refused one is reported with
-    every problem and the next is imported. Importing an archive again adds nothing.
+    every problem and the next is imported. An archive is imported whole or not at all;
+    importing it again adds nothing, or completes what a failure left undone.
     """
     totals = {"imported": 0, "already_there": 0, "skipped": 0, "refused": 0}
     with running_stack() as settings, fail_on_domain_error():
@@ -65,8 +66,7 @@ def import_xdm(archives: tuple[Path, ...]) -> None:
             for number, path in enumerate(archives, start=1):
                 prefix = f"[{number}/{len(archives)}] {path.name}:"
                 try:
-                    with read_archive(path) as archive:
-                        report: ImportReport = await import_archive(stores, CLOCK, config, archive)
+                    report: ImportReport = await import_file(stores, CLOCK, config, path)
                 except MalformedArchive as refused:
                     totals["refused"] += 1
                     click.echo(f"{prefix} refused", err=True)

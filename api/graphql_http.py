@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from starlette.authentication import AuthenticationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -30,10 +31,10 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UnsetType
 
-from api.auth import actor_of
+from api.auth import actor_of, authenticate_bearer, refusal_error
 from api.graphiql import graphiql_page
-from api.oauth.tokens import InvalidToken
 from api.services import Services
+from api.ws_auth import AuthorisedTransportWSHandler, bearer_of
 from schema import ServiceSchema
 from schema.context import Context
 
@@ -88,6 +89,7 @@ class GraphQLApp(GraphQL[Context, None]):
     """The ``/graphql`` endpoint."""
 
     websocket_adapter_class = TextWebSocketAdapter
+    graphql_transport_ws_handler_class = AuthorisedTransportWSHandler
 
     def __init__(
         self, schema: ServiceSchema, *, services: Services, allowed_origins: Sequence[str] = ()
@@ -209,19 +211,14 @@ class GraphQLApp(GraphQL[Context, None]):
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Websocket clients authenticate in ``connection_init``: ``{"Authorization": "Bearer
-        …"}`` (or with a header on the handshake). A bad token closes the socket with 4403."""
-        params = context.connection_params or {}
-        header = params.get("Authorization") or params.get("authorization")
-        if isinstance(header, str) and context.actor is None:
-            scheme, _, token = header.partition(" ")
+        …"}`` (or with a header on the handshake). A bad token closes the socket with 4403.
+        Each operation afterwards is checked again (``api/ws_auth.py``)."""
+        header = bearer_of(context)
+        if header is not None and context.actor is None:
             try:
-                if scheme.lower() != "bearer" or not token.strip():
-                    raise InvalidToken("expected 'Bearer <token>'")
-                context.actor = await self.services.running.verifier.verify(token.strip())
-            except InvalidToken as error:
-                raise ConnectionRejectionError(
-                    {"message": f"Invalid access token: {error.reason}", "code": "UNAUTHENTICATED"}
-                ) from error
+                context.actor = await authenticate_bearer(self.services.running.verifier, header)
+            except AuthenticationError as error:
+                raise ConnectionRejectionError(refusal_error(error)) from error
         return await super().on_ws_connect(context)
 
     async def get_sub_response(self, request: Request | WebSocket) -> Response:

@@ -2,7 +2,7 @@
 
 ``python -m bench NAME…`` runs only those (``objects``, ``api_transfer``, ``provisioning``,
 ``messaging``,
-``dashboard``, ``document_list``).
+``dashboard``, ``document_list``, ``export``).
 Prints the report and writes the sections it ran into ``docs/performance.md``.
 """
 
@@ -16,7 +16,15 @@ from pathlib import Path
 from api.embedded import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
-from bench import api_transfer, dashboard, document_list, messaging, objects, provisioning
+from bench import (
+    api_transfer,
+    dashboard,
+    document_list,
+    export,
+    messaging,
+    objects,
+    provisioning,
+)
 from bench.harness import Benchmark, Section, write_report
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -26,6 +34,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "messaging": messaging.run,
     "dashboard": dashboard.run,
     "document_list": document_list.run,
+    "export": export.run,
 }
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 

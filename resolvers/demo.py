@@ -173,7 +173,7 @@ DOCUMENTS = (
         "camille",
         "petit",
         "11369-6",
-        "11",
+        "52",  # the class ANS gives this type (ASS_X04): the DMP import refuses another
         "Historique des vaccinations",
         datetime(2026, 10, 2, 14, 0, tzinfo=UTC),
         "text",

@@ -66,7 +66,14 @@ async def document_author(stores: Stores, actor: Actor) -> AuthorDoc:
             "name": f"{pro['first_name']} {pro['last_name']}" if pro else "professionnel de santé",
         }
     base = await author_of(stores, actor)
-    return {**base, "rpps": None, "profession_code": None}
+    return {
+        "kind": base["kind"],
+        "id": base["id"],
+        "client_id": base["client_id"],
+        "name": base["name"],
+        "rpps": None,
+        "profession_code": None,
+    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,14 @@
 """Signing people in at the authorize step: patients by INS matricule, professionals by RPPS.
 
-Failures say nothing about which part was wrong (no account enumeration), take as long as a
-success, and lock the login for a while after repeated attempts.
+Failures say nothing about which part was wrong (no account enumeration) and take as long as a
+success: an unknown login is checked against a decoy Argon2 hash. Repeated failures stop the
+source they come from and slow the login down, but never lock it (``resolvers/guessing.py``): a
+stranger failing on purpose must not keep a person out, nor learn that the account exists.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
+from resolvers import guessing
 from resolvers.actors import ActorKind
 from resolvers.clock import Clock
 from resolvers.errors import DomainError, InvalidInput
@@ -15,9 +16,6 @@ from resolvers.identity import normalize_matricule, normalize_rpps
 from resolvers.passwords import MIN_LENGTH, hash_password, verify_password
 from storage.logins import LoginDoc, login_id
 from storage.stores import Stores
-
-LOCK_AFTER_FAILURES = 5
-LOCK_DURATION = timedelta(minutes=15)
 
 
 class InvalidCredentials(DomainError):
@@ -30,7 +28,7 @@ class InvalidCredentials(DomainError):
 class LoginLocked(DomainError):
     code = "LOGIN_LOCKED"
 
-    def __init__(self) -> None:
+    def __init__(self) -> None:  # said of the source, never of an account
         super().__init__("Trop de tentatives : réessayez dans quelques minutes.")
 
 
@@ -42,24 +40,28 @@ def normalize_login(kind: ActorKind, login: str) -> str:
     raise InvalidInput("only patients and professionals sign in with a password", field="kind")
 
 
-async def authenticate(
-    stores: Stores, clock: Clock, kind: ActorKind, login: str, password: str
+async def authenticate(  # noqa: PLR0917 - the form's fields and where they came from
+    stores: Stores,
+    clock: Clock,
+    kind: ActorKind,
+    login: str,
+    password: str,
+    sources: guessing.Sources,
 ) -> str:
-    """The user id for these credentials; ``InvalidCredentials`` or ``LoginLocked`` otherwise."""
+    """The user id for these credentials; ``InvalidCredentials`` or ``LoginLocked`` (this source
+    failed too often) otherwise, the same whether or not the account exists."""
     try:
-        normalized = normalize_login(kind, login)
+        account = login_id(kind, normalize_login(kind, login))
     except InvalidInput:
-        await verify_password(None, password)
-        raise InvalidCredentials from None
-    doc = await stores.logins.get(login_id(kind, normalized))
-    now = clock.now()
-    if doc is not None and doc["locked_until"] is not None and doc["locked_until"] > now:
+        account = login_id(kind, login.strip())
+    policy = guessing.LOGIN
+    if not await guessing.before_attempt(stores, clock, policy, sources, account):
         raise LoginLocked
+    doc = await stores.logins.get(account)
+    # a decoy hash when there is no such login: the same work, so the same time
     if not await verify_password(doc["password_hash"] if doc else None, password) or doc is None:
-        if doc is not None:
-            await stores.logins.record_failure(doc["_id"], LOCK_AFTER_FAILURES, now + LOCK_DURATION)
+        await guessing.failed(stores, clock, policy, sources, account)
         raise InvalidCredentials
-    await stores.logins.record_success(doc["_id"])
     return doc["user_id"]
 
 

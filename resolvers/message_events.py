@@ -7,8 +7,9 @@ hub *before* the replay starts, so nothing falls between the two, and duplicates
 event id. Each message delivered is traced as read by the subscriber.
 
 The subscription lasts as long as the access token: it ends when the token expires or is revoked
-(checked at least every ``RECHECK``), and for a professional each event is checked against a
-block the patient may have set since.
+(checked at least every ``RECHECK``; the websocket itself checks it every few seconds, see
+``api/ws_auth.py``), and each event of a mailbox not the actor's own is checked against what may
+have changed since: a block the patient set on a professional, a representation that ended.
 """
 
 from __future__ import annotations
@@ -68,12 +69,14 @@ class _Subscriber:
 
     async def deliverable(self, event: FeedEvent) -> bool:
         """Whether to hand ``event`` over (traced when it is a message)."""
-        if self.actor.kind is ActorKind.PROFESSIONAL:
+        # a professional may have been blocked since, a representative's representation may
+        # have ended: each event of a mailbox that is not the actor's own is checked again
+        if self.actor.kind is ActorKind.PROFESSIONAL or event.patient_id != self.actor.id:
             patient = await self.stores.patients.get(event.patient_id)
             if patient is None:
                 return False
             relation, _ = await mailbox_relation(self.stores, self.clock, self.actor, patient)
-            if relation is Relation.NONE:  # blocked since, or the space closed
+            if relation is Relation.NONE:  # blocked, represented no more, or the space closed
                 return False
         if event.kind == "message":
             await trace(

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
 
-from resolvers import codes
+from resolvers import codes, guessing
 from resolvers.access import represents
 from resolvers.actors import Actor, ActorKind
 from resolvers.audit import trace
@@ -40,8 +40,6 @@ SUSPENSION_PERIOD = timedelta(weeks=6)  # to contest a suspension for fraud
 ARCHIVE_PERIOD = relativedelta(years=10)  # a closed space is kept, then deleted
 DELETION_DELAY = timedelta(days=30)  # a deletion request is honoured after 30 days (≤ 3 months)
 ACTIVATION_CODE_LIFETIME = timedelta(days=90)
-CODE_LOCK_AFTER = 5
-CODE_LOCK_DURATION = timedelta(minutes=15)
 
 LIVE: tuple[SpaceStatus, ...] = ("open", "active")
 
@@ -64,6 +62,7 @@ class CodesLocked(DomainError):
     code = "CODES_LOCKED"
 
     def __init__(self) -> None:
+        # said of the source that failed, never of a space: the same for any INS
         super().__init__("Too many wrong codes: try again in a few minutes.")
 
 
@@ -109,40 +108,38 @@ async def _transition(
 # -- with a code: no account needed -----------------------------------------------------------
 
 
-async def _by_code_owner(stores: Stores, clock: Clock, ins: str) -> PatientDoc:
-    """The patient a code is typed for, if the codes are not locked; unknown INS look the same
-    as a wrong code, so that nobody learns who has a space."""
+async def _by_code_owner(  # noqa: PLR0917
+    stores: Stores,
+    clock: Clock,
+    ins: str,
+    code: str,
+    sources: guessing.Sources,
+    kind: Literal["objection_code_hash", "activation_code_hash"],
+) -> PatientDoc:
+    """The patient whose code of ``kind`` this is; ``InvalidCode`` otherwise. An unknown INS
+    takes the very path of a wrong code, counted the same (``resolvers/guessing.py``), so nobody
+    learns who has a space; a source that failed too often is stopped (``CodesLocked``) whatever
+    the INS, and nobody can lock a person out of her own space."""
     try:
-        matricule = normalize_matricule(ins, field="ins")
+        account = normalize_matricule(ins, field="ins")
     except InvalidInput:
-        raise InvalidCode from None
-    patient = await stores.patients.by_ins(matricule)
-    if patient is None or patient["space"]["status"] == "deleted":
-        raise InvalidCode
-    locked_until = patient["space"]["codes_locked_until"]
-    if locked_until is not None and locked_until > clock.now():
+        account = ins.strip()
+    if not await guessing.before_attempt(stores, clock, guessing.CODES, sources, account):
         raise CodesLocked
+    patient = await stores.patients.by_ins(account)
+    live = patient is not None and patient["space"]["status"] != "deleted"
+    if patient is None or not live or not codes.matches(patient["space"][kind], code):
+        await guessing.failed(stores, clock, guessing.CODES, sources, account)
+        raise InvalidCode
     return patient
 
 
-async def _wrong_code(stores: Stores, clock: Clock, patient: PatientDoc) -> InvalidCode:
-    attempts = patient["space"]["failed_code_attempts"] + 1
-    changes: dict[str, Any] = {"space.failed_code_attempts": attempts}
-    if attempts >= CODE_LOCK_AFTER:
-        changes = {
-            "space.failed_code_attempts": 0,
-            "space.codes_locked_until": clock.now() + CODE_LOCK_DURATION,
-        }
-    await stores.patients.transition({"_id": patient["_id"]}, changes, clock.now())
-    return InvalidCode()
-
-
-async def object_to_space(stores: Stores, clock: Clock, ins: str, code: str) -> Outcome:
+async def object_to_space(
+    stores: Stores, clock: Clock, ins: str, code: str, sources: guessing.Sources
+) -> Outcome:
     """The person (or a legal representative) objects with the code from the notice. Before the
     opening, no space is opened; after, the space is closed."""
-    patient = await _by_code_owner(stores, clock, ins)
-    if not codes.matches(patient["space"]["objection_code_hash"], code):
-        raise await _wrong_code(stores, clock, patient)
+    patient = await _by_code_owner(stores, clock, ins, code, sources, "objection_code_hash")
     status = patient["space"]["status"]
     now = clock.now()
     reset: dict[str, Any] = {"space.failed_code_attempts": 0, "space.objected_at": now}
@@ -175,14 +172,12 @@ async def object_to_space(stores: Stores, clock: Clock, ins: str, code: str) -> 
     return Outcome(done["_id"], done["space"]["status"])
 
 
-async def activate_space(
-    stores: Stores, clock: Clock, ins: str, code: str, password: str
+async def activate_space(  # noqa: PLR0917 - the form's fields and where they came from
+    stores: Stores, clock: Clock, ins: str, code: str, password: str, sources: guessing.Sources
 ) -> Outcome:
     """The holder sets their credentials with the activation code they received."""
-    patient = await _by_code_owner(stores, clock, ins)
+    patient = await _by_code_owner(stores, clock, ins, code, sources, "activation_code_hash")
     space = patient["space"]
-    if not codes.matches(space["activation_code_hash"], code):
-        raise await _wrong_code(stores, clock, patient)
     expires = space["activation_expires_at"]
     if expires is None or expires <= clock.now():
         raise CodeExpired

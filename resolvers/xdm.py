@@ -16,25 +16,29 @@ stored and deflated members are read (what XDM prescribes); encrypted ones are r
 from __future__ import annotations
 
 import hashlib
+import re
 import zipfile
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import IO, BinaryIO, Self
 
+from resolvers.xdm_authors import XdmAuthor
+from resolvers.xdm_identifiers import SUBSET_FOLDER
 from resolvers.xdm_metadata import (
-    SUBSET_FOLDER,
     MalformedArchive,
-    XdmAuthor,
     XdmCode,
     XdmDocument,
     parse_metadata,
 )
 
+METADATA_PATH = f"{SUBSET_FOLDER}METADATA.XML"
+
 __all__ = [
     "MAX_MEMBERS",
+    "MAX_MEMBER_BYTES",
     "MAX_METADATA_BYTES",
     "METADATA_PATH",
     "MalformedArchive",
@@ -46,20 +50,31 @@ __all__ = [
     "verify_contents",
 ]
 
-METADATA_PATH = f"{SUBSET_FOLDER}METADATA.XML"
 MAX_MEMBERS = 1000
 MAX_METADATA_BYTES = 10 * 1024 * 1024
+MAX_MEMBER_BYTES = 512 * 1024 * 1024  # the deposit's own limit (DOCUMENT_MAX_BYTES)
+# what XDM puts beside the documents (ITI TF-1 §16.1.3): read by a person, never imported
+_COMPANIONS = frozenset({"INDEX.HTM", "README.TXT", METADATA_PATH})
 _READABLE_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 # What zipfile raises on a corrupt member: bad CRC or header, broken deflate stream, truncation.
 _CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError)
+# absolute, a drive, a backslash, or a "." or ".." segment: a name that could escape a folder
+_UNSAFE_NAME = re.compile(r"^/|^[A-Za-z]:|\\|(?:^|/)\.{1,2}(?:/|$)")
 
 
 class XdmArchive:
     """A checked archive over an open ZIP: its documents, whose contents stream on demand."""
 
-    def __init__(self, zip_file: zipfile.ZipFile, documents: list[XdmDocument]) -> None:
+    def __init__(
+        self, zip_file: zipfile.ZipFile, documents: list[XdmDocument], problems: list[str]
+    ) -> None:
         self._zip = zip_file
         self.documents = documents
+        self.problems = problems  # what is wrong with it (empty when read strictly)
+
+    def open(self, document: XdmDocument) -> IO[bytes]:
+        """The member as a file, for a parser that stops early (the CDA header)."""
+        return self._zip.open(document.member)
 
     def chunks(self, document: XdmDocument, chunk_size: int = 256 * 1024) -> Iterator[bytes]:
         """The document's bytes, ``chunk_size`` at most at a time, never more than declared.
@@ -101,9 +116,13 @@ class XdmArchive:
         self.close()
 
 
-def read_archive(file: BinaryIO | str | Path) -> XdmArchive:
+def read_archive(
+    file: BinaryIO | str | Path, *, strict: bool = True, max_member_bytes: int = MAX_MEMBER_BYTES
+) -> XdmArchive:
     """Open and validate: raises MalformedArchive listing EVERY problem found (not just the first).
 
+    ``strict=False`` returns the archive with its problems in ``problems`` instead, and the
+    documents that could be read, so that the import names the content's problems too.
     A file object stays the caller's to close; the archive only closes what it opened.
     """
     try:
@@ -111,11 +130,13 @@ def read_archive(file: BinaryIO | str | Path) -> XdmArchive:
     except zipfile.BadZipFile as error:
         raise MalformedArchive([f"the file is not a ZIP archive ({error})"]) from None
     try:
-        documents = _checked_documents(zip_file)
+        documents, problems = _checked_documents(zip_file, max_member_bytes)
+        if problems and strict:
+            raise MalformedArchive(problems)
     except BaseException:
         zip_file.close()
         raise
-    return XdmArchive(zip_file, documents)
+    return XdmArchive(zip_file, documents, problems)
 
 
 def verify_contents(archive: XdmArchive) -> None:
@@ -144,7 +165,9 @@ def verify_contents(archive: XdmArchive) -> None:
         raise MalformedArchive(problems)
 
 
-def _checked_documents(zip_file: zipfile.ZipFile) -> list[XdmDocument]:
+def _checked_documents(
+    zip_file: zipfile.ZipFile, max_member_bytes: int
+) -> tuple[list[XdmDocument], list[str]]:
     problems: list[str] = []
     infos = zip_file.infolist()
     if len(infos) > MAX_MEMBERS:
@@ -154,11 +177,38 @@ def _checked_documents(zip_file: zipfile.ZipFile) -> list[XdmDocument]:
     documents, metadata_problems = _metadata(zip_file)
     problems.extend(metadata_problems)
     problems.extend(_duplicates(documents))
+    # members nobody references are told only when every entry could be read (else they are
+    # most likely the broken entries' own files, and the entries' problems say it already)
+    referenced = None if metadata_problems else {document.member for document in documents}
+    problems.extend(_stray_members(infos, referenced, max_member_bytes))
+    readable = []
     for document in documents:
-        problems.extend(_member_problems(zip_file, document))
-    if problems:
-        raise MalformedArchive(problems)
-    return documents
+        member_problems = _member_problems(zip_file, document)
+        problems.extend(member_problems)
+        if not member_problems:
+            readable.append(document)
+    return readable, problems
+
+
+def _stray_members(
+    infos: list[zipfile.ZipInfo], referenced: set[str] | None, max_member_bytes: int
+) -> list[str]:
+    """Members nobody references, unsafe names, oversized members: each one named."""
+    problems = []
+    for info in infos:
+        name = info.filename
+        if _UNSAFE_NAME.search(name):
+            problems.append(f"the ZIP member {name!r} is not a plain relative path")
+        elif info.is_dir():
+            continue
+        elif referenced is not None and name not in referenced | _COMPANIONS:
+            problems.append(f"the ZIP member {name} is referenced by no document entry")
+        if info.file_size > max_member_bytes and name != METADATA_PATH:
+            problems.append(
+                f"the ZIP member {name} holds {info.file_size} bytes, "
+                f"more than the {max_member_bytes} allowed"
+            )
+    return problems
 
 
 def _duplicates(documents: list[XdmDocument]) -> list[str]:

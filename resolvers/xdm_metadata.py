@@ -17,27 +17,29 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-RIM = "urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0"
-LCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:3.0"
-SUBSET_FOLDER = "IHE_XDM/SUBSET01/"
-STABLE_DOCUMENT = "urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1"
-TYPE_CODE = "urn:uuid:f0306f51-975f-434e-a61c-c59651d33983"
-CLASS_CODE = "urn:uuid:41a5887f-8865-4c09-adf7-e362475b143a"
-CONFIDENTIALITY_CODE = "urn:uuid:f4f85eac-e6cb-4883-b524-f2705394840f"
-FORMAT_CODE = "urn:uuid:a09d5840-386c-46f2-b5ad-9c3699a4309d"
-AUTHOR = "urn:uuid:93606bcf-9494-43ec-9b4e-a7748d1a8d2f"
-UNIQUE_ID = "urn:uuid:2e82c1f6-a085-4c72-9da3-8640a32e42ab"
-PATIENT_ID = "urn:uuid:58a6f841-87b3-4a3e-92fd-a8ffeff98427"
-SUBMISSION_PATIENT_ID = "urn:uuid:6b5aea1a-874d-4603-a4bc-96a0a7b38446"
-OID_RPPS = "1.2.250.1.71.4.2.1"  # the national identifier of health professionals (IdNPS)
+from resolvers.xdm_authors import XdmAuthor, parse_author
+from resolvers.xdm_identifiers import (
+    AUTHOR,
+    CLASS_CODE,
+    CONFIDENTIALITY_CODE,
+    FORMAT_CODE,
+    LCM,
+    PATIENT_ID,
+    RIM,
+    STABLE_DOCUMENT,
+    SUBMISSION_PATIENT_ID,
+    SUBSET_FOLDER,
+    TYPE_CODE,
+    UNIQUE_ID,
+)
 
-_DTM = re.compile(r"^\d{8}(?:\d{2}){0,3}$", re.ASCII)
+_DTM = re.compile(r"^(\d{8}(?:\d{2}){0,3})([+-](?:[01]\d|2[0-3])[0-5]\d)?$", re.ASCII)
 _SIZE = re.compile(r"^\d{1,18}$", re.ASCII)
 _SHA1 = re.compile(r"^[0-9a-fA-F]{40}$", re.ASCII)
 _MATRICULE = re.compile(r"^[0-9A-Z]{15}$", re.ASCII)
@@ -61,13 +63,6 @@ class XdmCode:
 
 
 @dataclass(frozen=True, slots=True)
-class XdmAuthor:
-    rpps: str | None  # the 11-digit RPPS, when the XCN is an IdNPS "8" + RPPS
-    name: str  # "FAMILY Given", as far as the XCN gives them
-    profession_code: str | None  # the TRE_G15 profession (10: médecin), from authorSpecialty
-
-
-@dataclass(frozen=True, slots=True)
 class XdmDocument:
     entry_uuid: str
     unique_id: str
@@ -77,6 +72,7 @@ class XdmDocument:
     type: XdmCode
     class_code: XdmCode
     confidentiality: list[str]
+    confidentiality_codes: list[XdmCode]  # the same, with their coding schemes
     format_code: XdmCode | None
     created_at: datetime
     service_start: datetime | None
@@ -113,13 +109,20 @@ def _external_id(element: Element, scheme: str) -> str | None:
 
 
 def parse_dtm(value: str) -> datetime:
-    """An XDS date-time (YYYYMMDD[HH[MM[SS]]], UTC); ``ValueError`` when it is not one."""
-    invalid = ValueError(f"{value!r} is not a date YYYYMMDD[HH[MM[SS]]]")
-    if not _DTM.match(value):
+    """An XDS date-time, YYYYMMDD[HH[MM[SS]]] in UTC (ITI TF-3 §4.2.3.1.5), or with an HL7 DTM
+    offset ``±HHMM`` as the ANS mapping copies it from the CDA (``effectiveTime``): converted to
+    UTC. ``ValueError`` when it is neither."""
+    invalid = ValueError(f"{value!r} is not a date YYYYMMDD[HH[MM[SS]]][+/-HHMM]")
+    match = _DTM.match(value)
+    if not match:
         raise invalid
-    padded = value.ljust(14, "0")
+    padded = match.group(1).ljust(14, "0")
+    offset = timedelta(0)
+    if zone := match.group(2):
+        sign = -1 if zone[0] == "-" else 1
+        offset = sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5]))
     try:
-        return datetime(
+        local = datetime(
             int(padded[:4]),
             int(padded[4:6]),
             int(padded[6:8]),
@@ -130,28 +133,7 @@ def parse_dtm(value: str) -> datetime:
         )
     except ValueError:  # day 30 of February, hour 24…
         raise invalid from None
-
-
-def parse_author_person(xcn: str) -> tuple[str | None, str]:
-    """The RPPS (when the XCN's id is an IdNPS "8" + 11 digits) and the "FAMILY Given" name."""
-    parts = xcn.split("^")
-    if len(parts) == 1:  # a bare name, not an XCN
-        return None, xcn.strip()
-    identifier = parts[0].strip()
-    authority = parts[8].split("&") if len(parts) > 8 else []
-    oid = authority[1] if len(authority) > 1 else ""
-    rpps = None
-    if oid == OID_RPPS and len(identifier) == 12 and identifier.startswith("8"):
-        rpps = identifier[1:] if identifier[1:].isascii() and identifier[1:].isdigit() else None
-    return rpps, " ".join(part.strip() for part in parts[1:3] if part.strip())
-
-
-def parse_profession(specialty: str) -> str | None:
-    """The profession in an authorSpecialty like ``G15_10/SM54^Médecine générale^OID``: 10."""
-    code = specialty.split("^", 1)[0].strip()
-    if not code.startswith("G15_"):
-        return None
-    return code.removeprefix("G15_").split("/", 1)[0] or None
+    return local - offset
 
 
 class _Entry:
@@ -197,7 +179,7 @@ class _Entry:
             XdmCode(
                 code=classification.get("nodeRepresentation", "").strip(),
                 label=_name(classification),
-                scheme=(_slots(classification).get("codingScheme") or [""])[0],
+                scheme=(_slots(classification).get("codingScheme") or [""])[0].strip(),
             )
             for classification in self.element.findall(_q("Classification"))
             if classification.get("classificationScheme") == scheme
@@ -225,13 +207,12 @@ class _Entry:
         return _parse_cx(cx, lambda message: self.problem("patientId", message))
 
     def author(self) -> XdmAuthor | None:
+        """The first author classification that names someone (ITI TF-3 §4.2.3.1.4)."""
         for classification in self.element.findall(_q("Classification")):
-            slots = _slots(classification)
-            person = (slots.get("authorPerson") or [""])[0]
-            if classification.get("classificationScheme") == AUTHOR and person:
-                rpps, name = parse_author_person(person)
-                specialty = (slots.get("authorSpecialty") or [""])[0]
-                return XdmAuthor(rpps=rpps, name=name, profession_code=parse_profession(specialty))
+            if classification.get("classificationScheme") == AUTHOR:
+                author = parse_author(_slots(classification))
+                if author is not None:
+                    return author
         return None
 
     def document(self) -> XdmDocument | None:
@@ -242,7 +223,8 @@ class _Entry:
         type_code = self.code("typeCode", TYPE_CODE, required=True)
         class_code = self.code("classCode", CLASS_CODE, required=True)
         format_code = self.code("formatCode", FORMAT_CODE, required=False)
-        confidentiality = [code.code for code in self.codes(CONFIDENTIALITY_CODE) if code.code]
+        confidentiality_codes = [c for c in self.codes(CONFIDENTIALITY_CODE) if c.code]
+        confidentiality = [code.code for code in confidentiality_codes]
         if not confidentiality:
             self.problem("confidentialityCode", "is missing")
         created_at = self.date("creationTime", required=True)
@@ -266,6 +248,7 @@ class _Entry:
             type=type_code,
             class_code=class_code,
             confidentiality=confidentiality,
+            confidentiality_codes=confidentiality_codes,
             format_code=format_code,
             created_at=created_at,
             service_start=service_start,

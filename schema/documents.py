@@ -16,7 +16,7 @@ from schema.permissions import scoped
 from schema.spaces import actor
 from schema.terminology import Concept
 from storage.documents import AuthorDoc as DocumentAuthorDoc
-from storage.documents import CodedDoc, DocumentDoc
+from storage.documents import CodedDoc, DocumentDoc, IdentifierDoc
 
 
 @strawberry.enum(description="Where a document is in its life.")
@@ -27,12 +27,42 @@ class DocumentStatus(Enum):
     WITHDRAWN = "withdrawn"
 
 
+@strawberry.type(description="How an author or an institution is identified.")
+class AuthorIdentifier:
+    system: str = strawberry.field(
+        description="RPPS, ADELI, FINESS, SIREN, SIRET, RPPS_RANG, INTERNAL (an identifier "
+        "internal to a structure), INS, or OTHER."
+    )
+    value: str
+    oid: str = strawberry.field(description="The assigning authority's OID.")
+
+
+@strawberry.type(description="The institution an author acted for.")
+class AuthorInstitution:
+    name: str
+    identifier: AuthorIdentifier | None
+
+
 @strawberry.type(description="Who wrote the document.")
 class DocumentAuthor:
-    kind: str = strawberry.field(description="professional, patient or app.")
+    kind: str = strawberry.field(
+        description="professional, patient or app; for documents imported from the old DMP "
+        "also device (a system, such as the health insurer's) and organization."
+    )
     name: str
     rpps: str | None
     profession: Concept | None = strawberry.field(description="TRE_G15 profession.")
+    identifier: AuthorIdentifier | None = strawberry.field(
+        description="As the source named the author (imported documents)."
+    )
+    institution: AuthorInstitution | None
+    specialty: str | None = strawberry.field(description="As the source gave it (imported).")
+
+
+def _identifier(doc: IdentifierDoc | None) -> AuthorIdentifier | None:
+    if doc is None:
+        return None
+    return AuthorIdentifier(system=doc["system"], value=doc["value"], oid=doc["oid"])
 
 
 def _concept(doc: CodedDoc) -> Concept:
@@ -47,6 +77,13 @@ def _author(author: DocumentAuthorDoc) -> DocumentAuthor:
         name=author["name"],
         rpps=author["rpps"],
         profession=Concept.from_record(profession) if profession else None,
+        identifier=_identifier(author.get("identifier")),
+        institution=AuthorInstitution(
+            name=institution["name"], identifier=_identifier(institution["identifier"])
+        )
+        if (institution := author.get("institution"))
+        else None,
+        specialty=author.get("specialty"),
     )
 
 

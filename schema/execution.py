@@ -2,7 +2,8 @@
 
 Most fields of a page are read straight off an object: a document's title, its author, an edge's
 node. They are Strawberry's "basic" fields, with no resolver, permission or extension of their
-own. For each of them graphql-core still builds a ``GraphQLResolveInfo``, checks for arguments,
+own (one with any extension or permission class always takes graphql-core's path: ``_plan``).
+For each of them graphql-core still builds a ``GraphQLResolveInfo``, checks for arguments,
 calls Strawberry's wrapper, which calls the default resolver, and walks ``complete_value``'s
 chain of type tests. Here such a field is recognised once per schema field, then read with
 ``getattr``: a scalar or enum is serialised at once, an object of a concrete type (one with no
@@ -57,6 +58,11 @@ def _plan(parent: GraphQLObjectType, name: str, field: GraphQLField) -> _Plain |
     """How to read a plain field, or ``None`` when graphql-core must do it."""
     definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if not isinstance(definition, StrawberryField) or field.args:
+        return None
+    # Strawberry marks a resolver-less field as a default-resolver one even when it carries a
+    # permission or another extension: only graphql-core's path runs those, so such a field
+    # never takes the short path (it would be served without its scope check)
+    if definition.extensions or definition.permission_classes:
         return None
     if not getattr(field.resolve, "_is_default", False):  # Strawberry's basic-field marker
         return None

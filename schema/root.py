@@ -10,6 +10,7 @@ from schema.agenda_mutations import AgendaMutations
 from schema.catalogue import CatalogueMutations, CatalogueQuery
 from schema.document_mutations import DocumentMutations
 from schema.documents import DocumentQuery
+from schema.export_mutations import ExportMutations
 from schema.messaging import MessagingQuery
 from schema.messaging_events import MessagingSubscription
 from schema.messaging_mutations import MessagingMutations
@@ -44,6 +45,7 @@ class Mutation(
     ProvisioningMutations,
     ProfileMutations,
     DocumentMutations,
+    ExportMutations,
     AccessMutations,
     MessagingMutations,
     CatalogueMutations,

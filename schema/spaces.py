@@ -10,7 +10,7 @@ from typing import Annotated, TypeAlias
 
 import strawberry
 
-from resolvers import spaces
+from resolvers import guessing, spaces
 from resolvers.actors import Actor
 from resolvers.audit import one_attempt
 from resolvers.errors import DomainError, NotFound, Unauthenticated
@@ -130,6 +130,16 @@ async def outcome(change: Awaitable[spaces.Outcome]) -> SpaceChange | SpaceError
     return SpaceChange(patient_id=strawberry.ID(done.patient_id), status=SpaceStatus(done.status))
 
 
+def sources_of(info: Info) -> guessing.Sources:
+    """Where a guess comes from: the address, and the OAuth client when a token says which (an
+    unauthenticated claim of a client would let anyone spend that client's budget)."""
+    client = info.context.request.client
+    actor = info.context.actor
+    return guessing.Sources(
+        client.host if client else "unknown", actor.client_id if actor is not None else None
+    )
+
+
 def actor(info: Info) -> Actor:
     if info.context.actor is None:
         raise Unauthenticated("This field needs an access token.")
@@ -145,7 +155,9 @@ class SpaceMutations:
     async def object_to_space(self, info: Info, input: ObjectionInput) -> SpaceResult:
         ctx = info.context
         return await outcome(
-            spaces.object_to_space(ctx.stores, ctx.clock, input.ins, input.objection_code)
+            spaces.object_to_space(
+                ctx.stores, ctx.clock, input.ins, input.objection_code, sources_of(info)
+            )
         )
 
     @strawberry.mutation(
@@ -156,7 +168,12 @@ class SpaceMutations:
         ctx = info.context
         return await outcome(
             spaces.activate_space(
-                ctx.stores, ctx.clock, input.ins, input.activation_code, input.password
+                ctx.stores,
+                ctx.clock,
+                input.ins,
+                input.activation_code,
+                input.password,
+                sources_of(info),
             )
         )
 

@@ -29,13 +29,28 @@ class CodedDoc(TypedDict):
     system: str
 
 
+class IdentifierDoc(TypedDict):
+    system: str  # RPPS, ADELI, FINESS, SIREN, SIRET, RPPS_RANG, INTERNAL, INS, OTHER
+    value: str
+    oid: str  # the assigning authority, as the source gave it
+
+
+class InstitutionDoc(TypedDict):
+    name: str
+    identifier: IdentifierDoc | None
+
+
 class AuthorDoc(TypedDict):
-    kind: str  # professional, patient, app
+    kind: str  # professional, patient, app; imported: also device, organization
     id: str  # the professional's or the patient's id
     client_id: str | None
     rpps: str | None
     profession_code: str | None
     name: str
+    # imported documents (IHE XDM): the author as the legacy DMP's metadata named them
+    identifier: NotRequired[IdentifierDoc | None]
+    institution: NotRequired[InstitutionDoc | None]
+    specialty: NotRequired[str | None]
 
 
 class ExpectedDoc(TypedDict):
@@ -83,6 +98,7 @@ class DocumentDoc(TypedDict):
     hidden_from_professionals_by: NotRequired[ProtectionSetterDoc | None]
     hidden_from_representatives_by: NotRequired[ProtectionSetterDoc | None]
     legacy_key: NotRequired[str]  # "<patient id>:<XDS uniqueId>" for imported documents
+    legacy_sha1: NotRequired[str]  # the XDS hash it was imported with (a re-import compares)
 
 
 class DocumentRepository(Repository[DocumentDoc]):

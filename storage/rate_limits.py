@@ -20,7 +20,7 @@ from storage.repository import Repository
 
 class RateWindowDoc(TypedDict):
     _id: str  # "<key>|<window start, epoch seconds>"
-    key: str  # "client:<id>", "person:<kind>:<id>" or "ip:<address>"
+    key: str  # "client:<id>", "person:<kind>:<id>", "ip:<address>"; failures: "fail:…"
     count: int
     expires_at: datetime  # the window's end: the TTL index removes it after that
 
@@ -56,3 +56,13 @@ class RateWindowRepository(Repository[RateWindowDoc]):
             if doc is not None:
                 return int(doc["count"])
         raise RuntimeError(f"could not count a request for {key}")
+
+    async def counts(self, keys: list[str], window_start: int) -> list[int]:
+        """What ``hit`` counted so far for each of ``keys`` in that window (0 when nothing),
+        without counting anything."""
+        ids = [f"{key}|{window_start}" for key in keys]
+        found = {
+            doc["_id"]: int(doc["count"])
+            async for doc in self.collection.find({"_id": {"$in": ids}}, {"count": 1})
+        }
+        return [found.get(id_, 0) for id_ in ids]

@@ -11,6 +11,7 @@ from storage.agenda import AgendaEventRepository, AgendaFeedRepository, AgendaPr
 from storage.audit import AccessEventRepository
 from storage.catalogue import CatalogueRepository, PairingRepository
 from storage.documents import DocumentRepository
+from storage.exports import ExportRepository
 from storage.logins import LoginRepository
 from storage.messages import ConversationRepository, MessageRepository, ReceiptRepository
 from storage.oauth_clients import OAuthClientRepository
@@ -33,6 +34,7 @@ REPOSITORIES: tuple[type[Repository[Any]], ...] = (
     PatientRepository,
     ProfessionalRepository,
     DocumentRepository,
+    ExportRepository,
     AuthorisationRepository,
     EmergencyAccessRepository,
     AccessEventRepository,

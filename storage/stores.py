@@ -15,6 +15,7 @@ from storage.agenda import AgendaEventRepository, AgendaFeedRepository, AgendaPr
 from storage.audit import AccessEventRepository
 from storage.catalogue import CatalogueRepository, PairingRepository
 from storage.documents import DocumentRepository
+from storage.exports import ExportRepository
 from storage.logins import LoginRepository
 from storage.messages import ConversationRepository, MessageRepository, ReceiptRepository
 from storage.oauth_clients import OAuthClientRepository
@@ -55,6 +56,7 @@ class Stores:
     patients: PatientRepository = field(init=False)
     professionals: ProfessionalRepository = field(init=False)
     documents: DocumentRepository = field(init=False)
+    space_exports: ExportRepository = field(init=False)
     authorisations: AuthorisationRepository = field(init=False)
     emergency_accesses: EmergencyAccessRepository = field(init=False)
     access_events: AccessEventRepository = field(init=False)
@@ -85,6 +87,7 @@ class Stores:
         self.patients = PatientRepository(self.db)
         self.professionals = ProfessionalRepository(self.db)
         self.documents = DocumentRepository(self.db)
+        self.space_exports = ExportRepository(self.db)
         self.authorisations = AuthorisationRepository(self.db)
         self.emergency_accesses = EmergencyAccessRepository(self.db)
         self.access_events = AccessEventRepository(self.db)

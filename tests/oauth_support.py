@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.settings import Settings
 from resolvers import clients
-from resolvers.clock import SystemClock
+from resolvers.clock import Clock, SystemClock
 from resolvers.demo import DEMO_PATIENT_PASSWORD, DEMO_PROFESSIONAL_PASSWORD, seed_demo
 from tests.storage.helpers import open_test_stores
 from tests.support import serve_app
@@ -53,17 +53,22 @@ class Live:
 
 @contextlib.asynccontextmanager
 async def live_server(
-    settings: Settings, *, port: int | None = None, host: str = "127.0.0.1", **overrides: Any
+    settings: Settings,
+    *,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    clock: Clock | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[Live]:
     """The app on a real port, with ``PUBLIC_BASE_URL`` pointing at it (as ``host``), demo
-    data loaded."""
+    data loaded; on ``clock`` when given (a test moving time)."""
     port = port or free_port()
     configured = settings.model_copy(
         update={"public_base_url": f"http://{host}:{port}", **overrides}
     )
     async with open_test_stores(configured) as stores:
         await seed_demo(stores, SystemClock())
-    app = create_app(configured)
+    app = create_app(configured, clock=clock)
     async with serve_app(app, port=port):
         yield Live(configured.public_base_url, configured, app)
 

@@ -25,7 +25,7 @@ from api.oauth.models import User
 from api.oauth.server import OAuthResponse, OAuthServer, RequestData
 from api.oauth.tokens import AccessTokenVerifier, InvalidToken
 from api.services import Services
-from resolvers import logins
+from resolvers import guessing, logins
 from resolvers.actors import ActorKind
 from resolvers.errors import DomainError
 from resolvers.pairings import referenced_app
@@ -233,6 +233,9 @@ class OAuthRoutes:
                 kind,
                 fields.get("login", ""),
                 fields.get("password", ""),
+                # the address only: the client_id of an authorization request is anybody's to
+                # write, and counting it would let a stranger stop every user of an app
+                guessing.Sources(request.client.host if request.client else "unknown"),
             )
         except ValueError:
             return self._login_page(

@@ -153,7 +153,12 @@ class AccessTokenVerifier:
         except JoseError as exc:
             raise InvalidToken(_describe(exc)) from exc
         claims = decoded.claims
-        if not await self._tokens.is_active(str(claims["jti"]), self._clock.now()):
+        now = self._clock.now()
+        if not await self._tokens.is_active(str(claims["jti"]), now):
+            # the allow-list keeps no leeway: a token past its expiry is refused there, and
+            # must be told so (a long-lived websocket meets this at every expiry)
+            if int(claims["exp"]) <= now.timestamp():
+                raise InvalidToken("the token has expired")
             raise InvalidToken("the token was revoked")
         try:
             kind = ActorKind(claims.get("mes_kind", ""))

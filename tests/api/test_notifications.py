@@ -17,7 +17,7 @@ from aiosmtpd.smtp import Envelope, Session
 
 from api.mail import SmtpSender
 from api.settings import Settings
-from resolvers import notifications, spaces
+from resolvers import guessing, notifications, spaces
 from resolvers.due import run_due
 from resolvers.spaces import notice
 from storage.stores import Stores
@@ -78,7 +78,7 @@ async def test_the_provisioning_notice_reaches_a_real_smtp_server(
     assert code is not None
     # the code in the email is the one the space accepts
     objected = await spaces.object_to_space(
-        stores, clock, patient["ins"]["matricule"], code.group(1)
+        stores, clock, patient["ins"]["matricule"], code.group(1), guessing.Sources("192.0.2.1")
     )
     assert objected.status == "objected"
     assert await notifications.send_emails(stores, clock, sender) == 0  # sent once

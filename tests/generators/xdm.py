@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 from html import escape
 from xml.etree import ElementTree as ET
 
-from resolvers.xdm_metadata import (
+from resolvers.xdm_identifiers import (
     AUTHOR,
     CLASS_CODE,
     CONFIDENTIALITY_CODE,
     FORMAT_CODE,
     LCM,
-    OID_RPPS,
+    OID_IDNPS,
     PATIENT_ID,
     RIM,
     STABLE_DOCUMENT,
@@ -44,9 +44,8 @@ CLASSIFICATION = "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:Clas
 EXTERNAL_IDENTIFIER = "urn:oasis:names:tc:ebxml-regrep:ObjectType:RegistryObject:ExternalIdentifier"
 EXTENSIONS = {"application/pdf": "PDF", "text/xml": "XML", "text/plain": "TXT", "image/jpeg": "JPG"}
 OID_SPECIALTIES = "1.2.250.1.213.1.1.4.5"
-OID_LOINC = "2.16.840.1.113883.6.1"
-OID_CLASSES = "1.2.250.1.213.1.1.4.1"
 OID_CONFIDENTIALITY = "2.16.840.1.113883.5.25"
+OID_VISIBILITY = "1.2.250.1.213.1.1.4.13"  # MASQUE_PS, INVISIBLE_* (JDV_J08)
 OID_FORMATS = "1.3.6.1.4.1.19376.1.2.3"
 
 ET.register_namespace("lcm", LCM)
@@ -62,7 +61,7 @@ class XdmEntry:
     title: str = "Compte rendu de consultation"
     type_code: str = "11488-4"
     type_label: str = "Compte rendu de consultation"
-    class_code: str = "11"
+    class_code: str = "10"
     class_label: str = "Compte rendu"
     mime_type: str = "application/pdf"
     format_code: str | None = "urn:ihe:iti:xds-sd:pdf:2008"
@@ -73,6 +72,10 @@ class XdmEntry:
     author_rpps: str | None = "10001234565"
     author_name: str = "LEFEVRE Jean"
     profession_code: str | None = "10"
+    author_xcn: str | None = None  # a raw authorPerson (replaces the RPPS/name one)
+    author_xon: str | None = None  # a raw authorInstitution
+    type_scheme: str = "2.16.840.1.113883.6.1"  # LOINC
+    class_scheme: str = "1.2.250.1.213.1.1.4.1"  # TRE_A03
     file_name: str | None = None  # default DOC0001.PDF, DOC0002.XML… by position and type
     patient_ins: str | None = None  # default: the archive's patient
     # Overrides to break things on purpose.
@@ -241,22 +244,32 @@ def _document(
         if value is not None and slot not in entry.omit_fields:
             _slot(element, slot, value)
     _name(element, entry.title)
-    if entry.author_rpps is not None or entry.author_name:
+    if entry.author_rpps is not None or entry.author_name or entry.author_xon:
         author = _classification(element, AUTHOR, "")
         family, _, given = entry.author_name.partition(" ")
         rpps = f"8{entry.author_rpps}" if entry.author_rpps else ""
-        _slot(author, "authorPerson", f"{rpps}^{family}^{given}^^^^^^&{OID_RPPS}&ISO^D^^^IDNPS")
+        xcn = entry.author_xcn or f"{rpps}^{family}^{given}^^^^^^&{OID_IDNPS}&ISO^D^^^IDNPS"
+        if entry.author_rpps is not None or entry.author_name or entry.author_xcn:
+            _slot(author, "authorPerson", xcn)
+        if entry.author_xon:
+            _slot(author, "authorInstitution", entry.author_xon)
         if entry.profession_code == "10":
             _slot(author, "authorSpecialty", f"G15_10/SM54^Médecine générale^{OID_SPECIALTIES}")
         elif entry.profession_code is not None:
             _slot(author, "authorSpecialty", f"G15_{entry.profession_code}^^{OID_SPECIALTIES}")
     codes = [
-        ("classCode", CLASS_CODE, entry.class_code, entry.class_label, OID_CLASSES),
+        ("classCode", CLASS_CODE, entry.class_code, entry.class_label, entry.class_scheme),
         *(
-            ("confidentialityCode", CONFIDENTIALITY_CODE, code, code, OID_CONFIDENTIALITY)
+            (
+                "confidentialityCode",
+                CONFIDENTIALITY_CODE,
+                code,
+                code,
+                OID_CONFIDENTIALITY if code in ("N", "R", "V") else OID_VISIBILITY,
+            )
             for code in entry.confidentiality
         ),
-        ("typeCode", TYPE_CODE, entry.type_code, entry.type_label, OID_LOINC),
+        ("typeCode", TYPE_CODE, entry.type_code, entry.type_label, entry.type_scheme),
     ]
     if entry.format_code is not None:
         codes.append(("formatCode", FORMAT_CODE, entry.format_code, "PDF/A-1", OID_FORMATS))

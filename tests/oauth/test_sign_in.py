@@ -1,13 +1,12 @@
-"""The sign-in and consent pages: no account enumeration, lock-out, CSRF, safe headers."""
+"""The sign-in and consent pages: no account enumeration, throttling, CSRF, safe headers."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 
-from resolvers import clients
+from resolvers import clients, guessing
 from resolvers.demo import DEMO_PATIENT_PASSWORD
-from resolvers.logins import LOCK_AFTER_FAILURES
 from tests.oauth_support import (
     PATIENT_INS,
     Browser,
@@ -36,12 +35,12 @@ async def test_a_failed_sign_in_says_nothing_about_which_part_was_wrong(
     assert GENERIC in response.text
 
 
-async def test_repeated_failures_lock_the_login_for_a_while(browser: Browser) -> None:
-    for _ in range(LOCK_AFTER_FAILURES):
+async def test_repeated_failures_stop_their_source_for_a_while(browser: Browser) -> None:
+    for _ in range(guessing.LOGIN.per_source):
         assert (await browser.sign_in("patient", PATIENT_INS, "wrong")).status_code == 401
-    locked = await browser.sign_in("patient", PATIENT_INS, DEMO_PATIENT_PASSWORD)
-    assert locked.status_code == 401
-    assert "Trop de tentatives" in locked.text
+    stopped = await browser.sign_in("patient", PATIENT_INS, DEMO_PATIENT_PASSWORD)
+    assert stopped.status_code == 401
+    assert "Trop de tentatives" in stopped.text
 
 
 async def test_forms_without_the_csrf_token_are_refused(live: Live) -> None:

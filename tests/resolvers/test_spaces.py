@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from api.settings import Settings
-from resolvers import measurements, messaging, profile, spaces
+from resolvers import guessing, measurements, messaging, profile, spaces
 from resolvers.access import represents
 from resolvers.actors import Actor, ActorKind
 from resolvers.document_rules import DocumentConfig
@@ -25,6 +25,8 @@ from tests.support import FakeClock
 
 PASSWORD = "un mot de passe solide"
 OPERATOR = Actor(ActorKind.OPERATOR, "insurer", "insurer", frozenset({"admin"}))
+
+SOURCE = guessing.Sources("192.0.2.1")  # an address of the documentation range
 
 
 def holder(patient: PatientDoc) -> Actor:
@@ -64,7 +66,7 @@ async def test_an_objection_before_the_opening_means_no_space_ever_opens(
 ) -> None:
     outbox = Outbox()
     patient, code = await provisioned(stores, clock, outbox)
-    done = await spaces.object_to_space(stores, clock, patient["ins"]["matricule"], code)
+    done = await spaces.object_to_space(stores, clock, patient["ins"]["matricule"], code, SOURCE)
     assert done.status == "objected"
     clock.advance(SIX_WEEKS + timedelta(days=1))
     await run_due(stores, clock)
@@ -81,31 +83,32 @@ async def test_an_objection_after_the_opening_closes_the_space(
     clock.advance(SIX_WEEKS)
     report = await run_due(stores, clock)
     assert report.counts["opened"] == 1
-    done = await spaces.object_to_space(stores, clock, patient["ins"]["matricule"], code.lower())
+    ins = patient["ins"]["matricule"]
+    done = await spaces.object_to_space(stores, clock, ins, code.lower(), SOURCE)
     assert done.status == "closed"
     found = await stores.patients.get(patient["_id"])
     assert found is not None
     assert found["space"]["closed_reason"] == "objection"
 
 
-async def test_wrong_codes_and_unknown_people_get_the_same_answer_then_a_lock(
+async def test_wrong_codes_and_unknown_people_get_the_same_answer_then_the_source_stops(
     stores: Stores, clock: FakeClock
 ) -> None:
     outbox = Outbox()
     patient, code = await provisioned(stores, clock, outbox)
     ins = patient["ins"]["matricule"]
     with pytest.raises(InvalidCode) as unknown:
-        await spaces.object_to_space(stores, clock, "255081416802538", code)
-    for _ in range(spaces.CODE_LOCK_AFTER - 1):
+        await spaces.object_to_space(stores, clock, "255081416802538", code, SOURCE)
+    for _ in range(guessing.CODES.per_source - 1):
         with pytest.raises(InvalidCode) as wrong:
-            await spaces.object_to_space(stores, clock, ins, "AAAAA-AAAAA")
+            await spaces.object_to_space(stores, clock, ins, "AAAAA-AAAAA", SOURCE)
         assert wrong.value.message == unknown.value.message
-    with pytest.raises(InvalidCode):
-        await spaces.object_to_space(stores, clock, ins, "AAAAA-AAAAA")
-    with pytest.raises(CodesLocked):  # even the right code, while locked
-        await spaces.object_to_space(stores, clock, ins, code)
-    clock.advance(spaces.CODE_LOCK_DURATION)
-    assert (await spaces.object_to_space(stores, clock, ins, code)).status == "objected"
+    for someone in (ins, "255081416802538"):  # this source is stopped, whoever it asks for
+        with pytest.raises(CodesLocked):
+            await spaces.object_to_space(stores, clock, someone, code, SOURCE)
+    # the space is not locked: its holder, from elsewhere, objects with her code
+    elsewhere = guessing.Sources("198.51.100.7")
+    assert (await spaces.object_to_space(stores, clock, ins, code, elsewhere)).status == "objected"
 
 
 # -- opening and activation ------------------------------------------------------------------------
@@ -129,12 +132,13 @@ async def test_activation_sets_the_holders_credentials(stores: Stores, clock: Fa
     code = await send_notice(stores, clock, outbox, patient)
     ins = patient["ins"]["matricule"]
     with pytest.raises(InvalidInput, match="12 characters"):
-        await spaces.activate_space(stores, clock, ins, code, "short")
-    done = await spaces.activate_space(stores, clock, ins, code, PASSWORD)
+        await spaces.activate_space(stores, clock, ins, code, "short", SOURCE)
+    done = await spaces.activate_space(stores, clock, ins, code, PASSWORD, SOURCE)
     assert done.status == "active"
-    assert await authenticate(stores, clock, ActorKind.PATIENT, ins, PASSWORD) == patient["_id"]
+    signed_in = await authenticate(stores, clock, ActorKind.PATIENT, ins, PASSWORD, SOURCE)
+    assert signed_in == patient["_id"]
     with pytest.raises(InvalidCode):  # the code worked once
-        await spaces.activate_space(stores, clock, ins, code, PASSWORD)
+        await spaces.activate_space(stores, clock, ins, code, PASSWORD, SOURCE)
 
 
 async def test_a_wrong_or_expired_activation_code_is_refused(
@@ -147,16 +151,17 @@ async def test_a_wrong_or_expired_activation_code_is_refused(
     code = await send_notice(stores, clock, outbox, patient)
     ins = patient["ins"]["matricule"]
     with pytest.raises(InvalidCode):
-        await spaces.activate_space(stores, clock, ins, "ZZZZZ-ZZZZZ", PASSWORD)
+        await spaces.activate_space(stores, clock, ins, "ZZZZZ-ZZZZZ", PASSWORD, SOURCE)
     clock.advance(spaces.ACTIVATION_CODE_LIFETIME + timedelta(seconds=1))
     with pytest.raises(CodeExpired):
-        await spaces.activate_space(stores, clock, ins, code, PASSWORD)
+        await spaces.activate_space(stores, clock, ins, code, PASSWORD, SOURCE)
     # a new code can be asked for; the details must match, and the answer says nothing
     await spaces.request_activation_code(stores, clock, ins, date(1999, 1, 1))
     await spaces.request_activation_code(stores, clock, ins, date(1980, 6, 15))
     fresh = await send_notice(stores, clock, outbox, patient)
     assert fresh != code
-    assert (await spaces.activate_space(stores, clock, ins, fresh, PASSWORD)).status == "active"
+    activated = await spaces.activate_space(stores, clock, ins, fresh, PASSWORD, SOURCE)
+    assert activated.status == "active"
 
 
 # -- closure, reopening, deletion ------------------------------------------------------------------

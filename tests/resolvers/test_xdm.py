@@ -20,7 +20,8 @@ from resolvers.xdm import (
     read_archive,
     verify_contents,
 )
-from resolvers.xdm_metadata import parse_author_person, parse_dtm, parse_profession
+from resolvers.xdm_authors import XdmIdentifier, XdmInstitution, parse_person, parse_profession
+from resolvers.xdm_metadata import parse_dtm
 from tests.generators.xdm import XdmEntry, build_archive
 
 PDF = b"%PDF-1.4\n" + random.Random(7).randbytes(600_000)
@@ -49,7 +50,8 @@ def three_entries() -> list[XdmEntry]:
             format_code=None,
             created_at=datetime(2020, 1, 2, 23, 59, 59, tzinfo=UTC),
             author_rpps=None,
-            author_name="LABORATOIRE CENTRAL",
+            author_name="",
+            author_xon="LABORATOIRE CENTRAL^^^^^&1.2.250.1.71.4.2.2&ISO^IDNST^^^11060021920",
             profession_code=None,
         ),
         XdmEntry(
@@ -62,6 +64,21 @@ def three_entries() -> list[XdmEntry]:
             profession_code="60",
         ),
     ]
+
+
+HL7 = "2.16.840.1.113883.5.25"
+
+
+def professional(rpps: str, name: str, profession: str, specialty: str) -> XdmAuthor:
+    return XdmAuthor(
+        kind="professional",
+        name=name,
+        identifier=XdmIdentifier("RPPS", rpps, "1.2.250.1.71.4.2.1"),
+        institution=None,
+        profession_code=profession,
+        specialty=specialty,
+        role=None,
+    )
 
 
 def opened(data: bytes) -> XdmArchive:
@@ -81,7 +98,7 @@ def test_a_valid_archive_round_trips_every_field() -> None:
         documents = archive.documents
     pdf_format = XdmCode("urn:ihe:iti:xds-sd:pdf:2008", "PDF/A-1", "1.3.6.1.4.1.19376.1.2.3")
     consultation = XdmCode("11488-4", "Compte rendu de consultation", "2.16.840.1.113883.6.1")
-    report = XdmCode("11", "Compte rendu", "1.2.250.1.213.1.1.4.1")
+    report = XdmCode("10", "Compte rendu", "1.2.250.1.213.1.1.4.1")
     common = {"patient_ins": "285034410912329", "patient_oid": "1.2.250.1.213.1.4.8"}
     assert documents == [
         XdmDocument(
@@ -93,13 +110,17 @@ def test_a_valid_archive_round_trips_every_field() -> None:
             type=consultation,
             class_code=report,
             confidentiality=["N", "MASQUE_PS"],
+            confidentiality_codes=[
+                XdmCode("N", "N", HL7),
+                XdmCode("MASQUE_PS", "MASQUE_PS", "1.2.250.1.213.1.1.4.13"),
+            ],
             format_code=pdf_format,
             created_at=datetime(2019, 3, 14, 9, 30, 5, tzinfo=UTC),
             service_start=datetime(2019, 3, 12, 8, tzinfo=UTC),
             service_stop=datetime(2019, 3, 13, 17, 45, tzinfo=UTC),
             size=len(PDF),
             sha1=hashlib.sha1(PDF, usedforsecurity=False).hexdigest(),
-            author=XdmAuthor(rpps="10001234565", name="LEFEVRE Jean", profession_code="10"),
+            author=professional("10001234565", "LEFEVRE Jean", "10", "Médecine générale"),
             **common,
         ),
         XdmDocument(
@@ -111,13 +132,25 @@ def test_a_valid_archive_round_trips_every_field() -> None:
             type=XdmCode("11502-2", "CR d'examens biologiques", "2.16.840.1.113883.6.1"),
             class_code=XdmCode("13", "Résultat d'examen", "1.2.250.1.213.1.1.4.1"),
             confidentiality=["N"],
+            confidentiality_codes=[XdmCode("N", "N", HL7)],
             format_code=None,
             created_at=datetime(2020, 1, 2, 23, 59, 59, tzinfo=UTC),
             service_start=None,
             service_stop=None,
             size=len(CDA),
             sha1=hashlib.sha1(CDA, usedforsecurity=False).hexdigest(),
-            author=XdmAuthor(rpps=None, name="LABORATOIRE CENTRAL", profession_code=None),
+            author=XdmAuthor(
+                kind="organization",
+                name="LABORATOIRE CENTRAL",
+                identifier=None,
+                institution=XdmInstitution(
+                    "LABORATOIRE CENTRAL",
+                    XdmIdentifier("FINESS", "1060021920", "1.2.250.1.71.4.2.2"),
+                ),
+                profession_code=None,
+                specialty=None,
+                role=None,
+            ),
             **common,
         ),
         XdmDocument(
@@ -129,13 +162,14 @@ def test_a_valid_archive_round_trips_every_field() -> None:
             type=consultation,
             class_code=report,
             confidentiality=["N"],
+            confidentiality_codes=[XdmCode("N", "N", HL7)],
             format_code=pdf_format,
             created_at=datetime(2019, 3, 14, 9, 30, 5, tzinfo=UTC),
             service_start=None,
             service_stop=None,
             size=0,
             sha1="da39a3ee5e6b4b0d3255bfef95601890afd80709",
-            author=XdmAuthor(rpps="10003456789", name="MARTIN Claire", profession_code="60"),
+            author=professional("10003456789", "MARTIN Claire", "60", "G15_60"),
             **common,
         ),
     ]
@@ -313,8 +347,8 @@ def test_every_problem_is_reported_together() -> None:
     entries.append(XdmEntry(content=b"late", unique_id=f"{UID}.4", declared_size=5))
     assert problems_of(build_archive(entries)) == [
         f"document {UID}.1: typeCode is missing",
-        f"document {UID}.1: creationTime '2019-03-14' is not a date YYYYMMDD[HH[MM[SS]]]",
-        f"document {UID}.2: serviceStopTime '20191301' is not a date YYYYMMDD[HH[MM[SS]]]",
+        f"document {UID}.1: creationTime '2019-03-14' is not a date YYYYMMDD[HH[MM[SS]]][+/-HHMM]",
+        f"document {UID}.2: serviceStopTime '20191301' is not a date YYYYMMDD[HH[MM[SS]]][+/-HHMM]",
         f"document {UID}.2: size '-1' is not a number of bytes",
         f"document {UID}.2: hash 'xyz' is not a SHA-1 (40 hexadecimal characters)",
         f"document {UID}.3: URI NOTES/NOTE.TXT names IHE_XDM/SUBSET01/NOTES/NOTE.TXT, "
@@ -440,6 +474,9 @@ def test_a_corrupt_member_is_reported_by_verify_contents() -> None:
         ("2019031409", datetime(2019, 3, 14, 9, tzinfo=UTC)),
         ("201903140930", datetime(2019, 3, 14, 9, 30, tzinfo=UTC)),
         ("20190314093005", datetime(2019, 3, 14, 9, 30, 5, tzinfo=UTC)),
+        # the ANS mapping copies the CDA's effectiveTime, offset included
+        ("20190701164900+0100", datetime(2019, 7, 1, 15, 49, tzinfo=UTC)),
+        ("201907011649-0230", datetime(2019, 7, 1, 19, 19, tzinfo=UTC)),
     ],
 )
 def test_xds_dates_of_every_precision_are_read_in_utc(value: str, expected: datetime) -> None:
@@ -453,6 +490,8 @@ def test_xds_dates_of_every_precision_are_read_in_utc(value: str, expected: date
         "201903140",
         "2019-03-14",
         "20190230",
+        "20190314093005+2400",
+        "20190314093005Z",
         "\uff12\uff10\uff11\uff19\uff10\uff13\uff11\uff14",
     ],
 )
@@ -461,22 +500,39 @@ def test_malformed_xds_dates_are_refused(value: str) -> None:
         parse_dtm(value)
 
 
+IDNPS = "1.2.250.1.71.4.2.1"
+
+
 @pytest.mark.parametrize(
     ("xcn", "expected"),
     [
         (
             "810001234565^LEFEVRE^Jean^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^IDNPS",
-            ("10001234565", "LEFEVRE Jean"),
+            (XdmIdentifier("RPPS", "10001234565", IDNPS), "LEFEVRE Jean"),
         ),
-        ("012345678^DURAND^Paul^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^ADELI", (None, "DURAND Paul")),
-        ("810001234565^LEFEVRE^Jean^^^^^^&1.2.3.4&ISO", (None, "LEFEVRE Jean")),
+        (
+            "0012345678^DURAND^Paul^^^^^^&1.2.250.1.71.4.2.1&ISO^D^^^ADELI",
+            (XdmIdentifier("ADELI", "012345678", IDNPS), "DURAND Paul"),
+        ),
+        (
+            "518003502400041/1.2.250.1.215.1.2^^^^^^^^&1.2.250.1.71.4.2.1&^D^^^IDNPS",
+            (XdmIdentifier("INTERNAL", "518003502400041/1.2.250.1.215.1.2", IDNPS), ""),
+        ),
+        (
+            "285034410912329^MARTIN^Camille^^^^^^&1.2.250.1.213.1.4.8&ISO",
+            (XdmIdentifier("INS", "285034410912329", "1.2.250.1.213.1.4.8"), "MARTIN Camille"),
+        ),
+        (
+            "810001234565^LEFEVRE^Jean^^^^^^&1.2.3.4&ISO",
+            (XdmIdentifier("OTHER", "810001234565", "1.2.3.4"), "LEFEVRE Jean"),
+        ),
         ("Docteur Lefèvre", (None, "Docteur Lefèvre")),
     ],
 )
-def test_author_persons_yield_an_rpps_only_for_an_idnps(
-    xcn: str, expected: tuple[str | None, str]
+def test_author_persons_are_identified_by_their_authority(
+    xcn: str, expected: tuple[XdmIdentifier | None, str]
 ) -> None:
-    assert parse_author_person(xcn) == expected
+    assert parse_person(xcn) == expected
 
 
 @pytest.mark.parametrize(
@@ -507,6 +563,7 @@ def test_two_documents_sharing_one_file_are_refused() -> None:
     entries[1].slot_overrides = {"URI": "DOC0001.PDF"}
     assert problems_of(build_archive(entries)) == [
         f"documents {UID}.1, {UID}.2: URI IHE_XDM/SUBSET01/DOC0001.PDF is shared",
+        "the ZIP member IHE_XDM/SUBSET01/DOC0002.XML is referenced by no document entry",
         f"document {UID}.2: size declares {len(CDA)} bytes, "
         f"the ZIP member IHE_XDM/SUBSET01/DOC0001.PDF holds {len(PDF)}",
     ]

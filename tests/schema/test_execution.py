@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Awaitable
 from datetime import UTC, datetime
 from enum import Enum
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from graphql import FieldNode, GraphQLObjectType
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from resolvers.actors import Actor, ActorKind
 from schema.execution import ServiceExecutor
+from schema.permissions import scoped
 
 
 @strawberry.enum
@@ -177,3 +180,56 @@ async def test_a_plain_field_skipped_by_a_directive_is_not_answered(name: str) -
     result = await schema.execute(query, variable_values={"ask": False})
     assert result.data is not None
     assert result.data["items"] == [{"id": "1"}, {"id": "2"}, {"id": "3"}, {"id": "4"}]
+
+
+# A resolver-less field guarded by a scope: Strawberry marks it as a default-resolver field,
+# like a plain one, yet its permission extension must run (issue 16, item 9).
+
+
+@strawberry.type
+class Guarded:
+    code: str | None = strawberry.field(extensions=[scoped("documents:read")])
+    leaf: Leaf | None = strawberry.field(extensions=[scoped("documents:read")])
+    open: str = "open"
+
+
+@strawberry.type
+class GuardedQuery:
+    @strawberry.field
+    def guarded(self) -> Guarded:
+        return Guarded(code="s3cret", leaf=leaf("hidden"))
+
+
+def actor(*scopes: str) -> Actor:
+    return Actor(ActorKind.PATIENT, "p1", "client", frozenset(scopes))
+
+
+ANONYMOUS, UNSCOPED, SCOPED = None, actor("profile:read"), actor("documents:read")
+
+
+@pytest.mark.parametrize(
+    ("who", "field", "expected", "code"),
+    [
+        (ANONYMOUS, "code", None, "UNAUTHENTICATED"),
+        (UNSCOPED, "code", None, "INSUFFICIENT_SCOPE"),
+        (SCOPED, "code", "s3cret", None),
+        (ANONYMOUS, "leaf { name }", None, "UNAUTHENTICATED"),
+        (UNSCOPED, "leaf { name }", None, "INSUFFICIENT_SCOPE"),
+        (SCOPED, "leaf { name }", {"name": "hidden"}, None),
+    ],
+)
+async def test_a_resolver_less_field_keeps_its_scope_check(
+    who: Actor | None, field: str, expected: object, code: str | None
+) -> None:
+    query = "{ guarded { open " + field + " } }"
+    name = field.split(maxsplit=1)[0]
+    answers = []
+    for executor in (ServiceExecutor, StrawberryGraphQLCoreExecutionContext):
+        schema = strawberry.Schema(query=GuardedQuery, execution_context_class=executor)
+        context = SimpleNamespace(actor=who)
+        answers.append(await schema.execute(query, context_value=context))
+    ours, theirs = answers
+    assert ours.data == theirs.data == {"guarded": {"open": "open", name: expected}}
+    codes = [getattr(error.original_error, "code", None) for error in ours.errors or []]
+    assert codes == ([] if code is None else [code])
+    assert errors_of(ours) == errors_of(theirs)

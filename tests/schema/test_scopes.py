@@ -342,6 +342,7 @@ MUTATIONS = {
     ),
     "Mutation.confirmDocumentUpload": 'confirmDocumentUpload(documentId: "x") { __typename }',
     "Mutation.issueDocumentUrl": 'issueDocumentUrl(documentId: "x") { __typename }',
+    "Mutation.requestSpaceExport": 'requestSpaceExport(patientId: "x") { __typename }',
     "Mutation.hideDocumentFromProfessionals": (
         'hideDocumentFromProfessionals(documentId: "x", hidden: true) { __typename }'
     ),

@@ -1,0 +1,60 @@
+"""``requestSpaceExport``: the patient (or a legal representative) asks for the space's documents
+as an IHE XDM archive; the answer says where to download it, until when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, TypeAlias
+
+import strawberry
+
+from resolvers import xdm_export
+from schema.context import Info
+from schema.document_mutations import DocumentError
+from schema.permissions import scoped
+from schema.refusals import refused_as
+from schema.spaces import actor
+
+
+@strawberry.type(description="Where to download a space's export (an IHE XDM ZIP archive).")
+class SpaceExport:
+    export_id: strawberry.ID
+    url: str = strawberry.field(
+        description="A link that works without a token until `expiresAt`, for you only: "
+        "keep it to yourself."
+    )
+    api_url: str = strawberry.field(description="The same archive, GET with your access token.")
+    expires_at: datetime
+    document_count: int = strawberry.field(description="Documents in the archive, as of now.")
+
+
+SpaceExportResult: TypeAlias = Annotated[
+    SpaceExport | DocumentError, strawberry.union("SpaceExportResult")
+]
+
+
+@strawberry.type
+class ExportMutations:
+    @strawberry.mutation(
+        extensions=[scoped("documents:read")],
+        description="The patient or a legal representative exports every document they may "
+        "see, with its metadata, as an IHE XDM archive (traced in the access history).",
+    )
+    async def request_space_export(
+        self, info: Info, patient_id: strawberry.ID
+    ) -> SpaceExportResult | None:
+        ctx = info.context
+
+        async def request() -> SpaceExport:
+            link = await xdm_export.request_export(
+                ctx.stores, ctx.clock, ctx.documents, actor(info), patient_id
+            )
+            return SpaceExport(
+                export_id=strawberry.ID(link.export_id),
+                url=link.url,
+                api_url=link.api_url,
+                expires_at=link.expires_at,
+                document_count=link.document_count,
+            )
+
+        return await refused_as(DocumentError, request())
