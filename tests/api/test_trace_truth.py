@@ -205,6 +205,7 @@ ROWS: dict[str, Variables | str] = {
     "acceptForecastEntry": _p(entryId="dtcap-11y"),
     "dismissForecastEntry": _p(entryId="dtcap-11y", dismissed=True),
     "setPreventionCategory": _p(category="DENTAL", enabled=False),
+    "requestSpaceExport": _p(),
     "createAgendaFeed": _p(),
     "revokeAgendaFeed": _p(),
 }  # fmt: skip
