@@ -18,7 +18,7 @@ from resolvers.actors import Actor, ActorKind
 from resolvers.audit import trace
 from resolvers.clock import Clock
 from resolvers.errors import Forbidden, NotFound
-from resolvers.guard import as_if_hidden
+from resolvers.guard import UNKNOWN, as_if_hidden
 from resolvers.request_memo import once
 from storage.messages import ConversationDoc
 from storage.patients import PatientDoc
@@ -110,9 +110,10 @@ async def open_conversation(
 ) -> tuple[ConversationDoc, Mailbox]:
     """A conversation ``actor`` takes part in, and their mailbox standing; traced as ``action``."""
     conversation = await stores.conversations.get(conversation_id)
-    if conversation is None:
-        raise NotFound(HIDDEN_CONVERSATION, field="conversationId")
     target = ("conversation", conversation_id)
+    if conversation is None:  # as costly as a refusal, and traced alike
+        await as_if_hidden(stores, clock, actor, UNKNOWN, action, target)
+        raise NotFound(HIDDEN_CONVERSATION, field="conversationId")
     patient_id = conversation["patient_id"]
     if actor.kind is ActorKind.PROFESSIONAL and conversation["professional_id"] != actor.id:
         await trace(

@@ -113,6 +113,25 @@ EVENT_PATHS: dict[str, Probe] = {
     ),
 }
 
+CONVERSATION_PATHS: dict[str, Probe] = {
+    "conversation query": _query("query($c: ID!) { conversation(id: $c) { id subject } }", "c"),
+    "sendMessage": _query(
+        'mutation($c: ID!) { sendMessage(input: {conversationId: $c, body: "b"}) { __typename '
+        "... on MessagingError { code message field } } }",
+        "c",
+    ),
+    "markConversationRead": _query(
+        "mutation($c: ID!) { markConversationRead(conversationId: $c) { __typename "
+        "... on MessagingError { code message field } } }",
+        "c",
+    ),
+    "archiveConversation": _query(
+        "mutation($c: ID!) { archiveConversation(conversationId: $c, archived: true) "
+        "{ __typename ... on MessagingError { code message field } } }",
+        "c",
+    ),
+}
+
 
 async def _targets(w: World) -> dict[str, str]:
     physician = w["primary physician"]
@@ -132,7 +151,13 @@ async def _targets(w: World) -> dict[str, str]:
         "{ ... on AgendaEventChange { event { id } } } }",
         {"p": w.patient_id, "i": event(start=START, hiddenFromProfessionals=True)},
     )
+    started = await physician.data(
+        "mutation($i: StartConversationInput!) { startConversation(input: $i) "
+        "{ ... on MessageSent { conversation { id } } } }",
+        {"i": {"patientId": w.patient_id, "subject": "Suivi", "body": "Bonjour"}},
+    )
     return {
+        "conversation": started["startConversation"]["conversation"]["id"],
         "document": visible["id"],
         "held document": held["id"],
         "pending upload": pending["requestDocumentUpload"]["documentId"],
@@ -159,6 +184,12 @@ def _cases(targets: dict[str, str]) -> list[tuple[str, str, Probe, str]]:
                 cases.append((actor, name, probe, targets["held document"]))
     for actor in ("pharmacist", "nurse"):  # an event the patient hid from professionals
         cases += [(actor, name, probe, targets["event"]) for name, probe in EVENT_PATHS.items()]
+    # a conversation between the patient and her physician: nobody else's
+    for actor in (*OUTSIDERS, "pharmacist", "nurse", "app A", "operator"):
+        cases += [
+            (actor, name, probe, targets["conversation"])
+            for name, probe in CONVERSATION_PATHS.items()
+        ]
     return cases
 
 
