@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 from starlette.applications import Starlette
 
 from schema import SchemaLimits, build_schema
@@ -269,19 +270,28 @@ class Snapshot:
                 await db[name].insert_many(docs)
 
 
+# a closed space: its holder side still reads, nobody writes; anyone else is refused
+CLOSED = ("patient", "representative", "primary physician", "app A")
+STATES = {"open space": ACTORS, "closed space": CLOSED}
+CLOSING = {"space.status": "closed", "space.closed_reason": "holder"}
+
+
+@pytest.mark.parametrize("state", STATES)
 async def test_every_attempt_is_traced_with_the_outcome_it_had(
-    app: Starlette, http: httpx.AsyncClient
+    app: Starlette, http: httpx.AsyncClient, state: str
 ) -> None:
     w = await world(app, http)
     events = w.stores.db["access_events"]
     snapshot = Snapshot(w)
     await snapshot.take()
-    failures, cases = [], 0
+    failures, cases, actors = [], 0, STATES[state]
     for name, row in ROWS.items():
         if isinstance(row, str):
             continue
-        for actor in ACTORS:
-            variables = await row(w)
+        for actor in actors:
+            variables = await row(w)  # records made while the space is open
+            if state == "closed space":
+                await w.stores.db["patients"].update_one({"_id": w.patient_id}, {"$set": CLOSING})
             before = {e["_id"] async for e in events.find({"patient_id": w.patient_id}, {"_id": 1})}
             answer = await _send(w, w[actor], name, variables)
             new = [
@@ -292,16 +302,25 @@ async def test_every_attempt_is_traced_with_the_outcome_it_had(
             ]
             await snapshot.restore()
             cases += 1
-            ok = succeeded(name, answer)
-            codes = {e.get("extensions", {}).get("code") for e in answer.get("errors") or []}
-            untouched = actor == "nobody" or bool(codes & {"UNAUTHENTICATED", "INSUFFICIENT_SCOPE"})
-            if ok:
-                right = "allowed" in new and "denied" not in new
-            elif untouched:
-                right = not new
-            else:
-                right = "denied" in new and "allowed" not in new
-            if not right:
-                failures.append((name, actor, "ok" if ok else codes or "error union", new))
-    assert cases == sum(not isinstance(r, str) for r in ROWS.values()) * len(ACTORS)
+            verdict = _verdict(name, actor, answer, new)
+            if verdict is not None:
+                failures.append((state, *verdict))
+    rows = sum(not isinstance(r, str) for r in ROWS.values())
+    assert cases == rows * len(actors)
     assert not failures, "\n".join(map(str, failures))
+
+
+def _verdict(
+    name: str, actor: str, answer: dict[str, Any], new: list[str]
+) -> tuple[str, str, object, list[str]] | None:
+    """``None`` when the traces agree with the answer, else what disagrees."""
+    ok = succeeded(name, answer)
+    codes = {e.get("extensions", {}).get("code") for e in answer.get("errors") or []}
+    untouched = actor == "nobody" or bool(codes & {"UNAUTHENTICATED", "INSUFFICIENT_SCOPE"})
+    if ok:
+        right = "allowed" in new and "denied" not in new
+    elif untouched:
+        right = not new
+    else:
+        right = "denied" in new and "allowed" not in new
+    return None if right else (name, actor, "ok" if ok else codes or "error union", new)
