@@ -26,6 +26,7 @@ from api.auth import actor_of
 from api.services import Services
 from resolvers import document_reads, documents
 from resolvers.actors import Actor
+from resolvers.audit import one_attempt
 from resolvers.errors import DomainError, InsufficientScope, Unauthenticated
 from storage.errors import unavailable_store
 
@@ -78,7 +79,8 @@ class DocumentRoutes:
     def _guarded(self, handler: Handler) -> Handler:
         async def run(request: Request) -> Response:
             try:
-                return await handler(request)
+                async with one_attempt():  # traced with the outcome it had
+                    return await handler(request)
             except DomainError as error:
                 extensions = {"code": error.code, **error.extensions()}
                 return _error(STATUS.get(error.code, 400), error.message, extensions)

@@ -25,6 +25,7 @@ they wrote themselves.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -132,18 +133,23 @@ async def _professional(
     stores: Stores, clock: Clock, actor: Actor, patient: PatientDoc
 ) -> Standing:
     patient_id = patient["_id"]
-    choice = await choice_of(stores, patient_id, actor.id)
+    # every fact looked up whatever the answer (at once): a refusal costs what any decision
+    # costs, so its time tells nothing of why, nor of whether the patient exists
+    choice, primary, emergency, in_team = await asyncio.gather(
+        choice_of(stores, patient_id, actor.id),
+        stores.profile_entries.is_primary_physician(patient_id, actor.id),
+        stores.emergency_accesses.active(patient_id, actor.id, clock.now()),
+        stores.profile_entries.in_care_team(patient_id, actor.id),
+    )
     if choice is not None and choice["blocked"]:
         return _denied("blocked by the patient", Relation.PROFESSIONAL)
-    primary = await stores.profile_entries.is_primary_physician(patient_id, actor.id)
     granted = choice is not None and choice["sees_hidden"]
     deemed = patient["space"].get("care_team_objected_at") is None
-    emergency = await stores.emergency_accesses.active(patient_id, actor.id, clock.now())
     if emergency is not None:  # whatever the other grounds: the accesses are flagged
         return Standing(True, "an emergency access", Relation.PROFESSIONAL, primary, True, True)
     if deemed and primary:
         return Standing(True, "the primary physician", Relation.PROFESSIONAL, True, True)
-    if deemed and await stores.profile_entries.in_care_team(patient_id, actor.id):
+    if deemed and in_team:
         return Standing(True, "a member of the care team", Relation.PROFESSIONAL, False, granted)
     if choice is not None and choice["consent"]:
         return Standing(True, "the patient's consent", Relation.PROFESSIONAL, primary, granted)

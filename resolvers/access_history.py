@@ -1,6 +1,11 @@
 """Reading the access history (L1111-15): the patient (or their legal representative) and the
 primary physician read every trace of the patient's record; every actor reads their own traces.
-Newest first, by pages, filtered by actor and date. Reading it is itself traced."""
+Newest first, by pages, filtered by actor and date. Reading it is itself traced.
+
+The history shows nothing its reader may not see: the events about a document (or an agenda
+event) hidden from the reader — held back from the patient, hidden from representatives — are
+left out of what they read (list and total alike) for as long as it is hidden from them, and
+appear once it is released or shown. They stay in the store, unchanged."""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from resolvers.access import Relation
+from resolvers.access import Relation, Standing, document_filter
+from resolvers.access_matrix import AccessMatrix
 from resolvers.actors import Actor
+from resolvers.agenda import visibility
 from resolvers.audit import trace
 from resolvers.clock import Clock
 from resolvers.errors import Forbidden, InvalidInput
@@ -70,8 +77,11 @@ async def of_patient(  # noqa: PLR0917 - a connection's arguments
     filters: HistoryFilter,
     first: int | None,
     after: str | None,
+    *,
+    matrix: AccessMatrix,
 ) -> Counted:
-    """Every trace of the patient's record: for the holder side and the primary physician."""
+    """Every trace of the patient's record the reader may see: for the holder side and the
+    primary physician."""
     target = ("history", patient_id)
     _, standing = await open_patient(
         stores, clock, actor, patient_id, "history.read", target=target, trace_allowed=False
@@ -86,12 +96,41 @@ async def of_patient(  # noqa: PLR0917 - a connection's arguments
     if not allowed:
         raise Forbidden("Only the patient and their primary physician read the whole history.")
     query = {**filters.query(), "patient_id": patient_id}
+    hidden = await _hidden_targets(stores, actor, standing, patient_id, matrix)
+    if hidden:
+        query["target_id"] = {"$nin": hidden}
     return await _page(stores, query, first, after)
+
+
+async def _hidden_targets(
+    stores: Stores, actor: Actor, standing: Standing, patient_id: str, matrix: AccessMatrix
+) -> list[str]:
+    """The ids of the patient's documents and agenda events hidden from this reader, whatever
+    their status (a withdrawn document's protections still hold for its past events)."""
+    readable = document_filter(standing, actor, matrix)
+    documents = stores.documents.collection.find(
+        {"patient_id": patient_id, "$nor": [readable]}, {"_id": 1}
+    )
+    hidden = [doc["_id"] async for doc in documents]
+    seen_events = visibility(standing, actor)
+    if seen_events:
+        events = stores.agenda_events.collection.find(
+            {"patient_id": patient_id, "$nor": [seen_events]}, {"_id": 1}
+        )
+        hidden += [doc["_id"] async for doc in events]
+    return hidden
 
 
 async def of_actor(
     stores: Stores, actor: Actor, filters: HistoryFilter, first: int | None, after: str | None
 ) -> Counted:
-    """The traces of what ``actor`` did (whatever the filter says, never anyone else's)."""
-    query = {**filters.query(), "actor.id": actor.id, "actor.kind": actor.kind.value}
+    """The traces of what ``actor`` did (whatever the filter says, never anyone else's). Not
+    their refused attempts: one on a hidden patient or record would be there, and one on a
+    missing id not, or under another patient, which would tell them apart."""
+    query = {
+        **filters.query(),
+        "actor.id": actor.id,
+        "actor.kind": actor.kind.value,
+        "outcome": "allowed",
+    }
     return await _page(stores, query, first, after)

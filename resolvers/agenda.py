@@ -31,9 +31,10 @@ from resolvers.agenda_rules import (
     timing,
 )
 from resolvers.audit import author_of, trace
+from resolvers.authorship import may_lift, same_author
 from resolvers.clock import Clock
 from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolvers.guard import open_patient
+from resolvers.guard import UNKNOWN, as_if_hidden, open_patient
 from resolvers.pagination import decode_cursor, page_size
 from resolvers.recurrence import Occurrence, Series, zone
 from storage.agenda import EventAuthorDoc, EventDoc, EventFields
@@ -49,8 +50,7 @@ MAX_OCCURRENCES = 20_000  # in one range query
 
 
 def is_author(actor: Actor, author: EventAuthorDoc) -> bool:
-    same = author["kind"] == actor.kind.value and author["id"] == actor.id
-    return same and (actor.kind is not ActorKind.APP or author["client_id"] == actor.client_id)
+    return same_author(actor, author)
 
 
 def visibility(standing: Standing, actor: Actor) -> dict[str, Any]:
@@ -106,8 +106,8 @@ def _fields(given: EventInput) -> EventFields:
     }
 
 
-def _may_hide(standing: Standing, given: EventInput) -> None:
-    if given.hidden_from_professionals and standing.relation not in HOLDER_SIDE:
+def _may_hide(standing: Standing, hidden: bool) -> None:
+    if hidden and standing.relation not in HOLDER_SIDE:
         raise Forbidden("Only the patient hides an event from professionals.",
                         field="hiddenFromProfessionals")  # fmt: skip
 
@@ -128,7 +128,7 @@ async def add_event(
         stores, clock, actor, patient_id, "agenda.event_added", write=True, target=target,
         trace_allowed=False,
     )  # fmt: skip
-    _may_hide(standing, given)
+    _may_hide(standing, given.hidden_from_professionals)
     fields = _fields(given)
     if await stores.agenda_events.count({"patient_id": patient_id, "status": "active"}) >= (
         MAX_EVENTS
@@ -137,6 +137,7 @@ async def add_event(
     author, now = await event_author(stores, actor, for_practice=given.for_practice), clock.now()
     doc: EventDoc = {
         "_id": event_id, "patient_id": patient_id, **fields,
+        "hidden_by": author if fields["hidden_from_professionals"] else None,
         "forecast_entry": forecast_entry, "author": author, "updated_by": author,
         "created_at": now, "updated_at": now, "sequence": 0, "status": "active",
         "cancelled_at": None,
@@ -159,9 +160,11 @@ async def open_event(
 ) -> tuple[EventDoc, Standing]:
     """An event the actor sees, the access traced as ``action`` (refusals: ``NotFound``)."""
     doc = await stores.agenda_events.get(event_id)
-    if doc is None:
-        raise NotFound(HIDDEN_EVENT, field="eventId")
     target = ("agenda_event", event_id)
+    if doc is None:
+        await stores.patients.get(event_id)  # the lookup of the event's patient
+        await as_if_hidden(stores, clock, actor, UNKNOWN, action, target)
+        raise NotFound(HIDDEN_EVENT, field="eventId")
     try:
         _, standing = await open_patient(
             stores, clock, actor, doc["patient_id"], action, write=write, target=target,
@@ -220,10 +223,27 @@ async def change_event(
     """Replace the event's fields (its author and origin stay)."""
     action = "agenda.event_changed"
     doc, standing = await _changeable(stores, clock, actor, event_id, action)
-    _may_hide(standing, given)
     if given.for_practice:
         raise InvalidInput("an event's author does not change", field="forPractice")
-    return await _save(stores, clock, actor, doc, _fields(given), action=action, standing=standing)
+    fields = await _kept_hidden(stores, actor, doc, standing, _fields(given))
+    return await _save(stores, clock, actor, doc, fields, action=action, standing=standing)
+
+
+async def _kept_hidden(
+    stores: Stores, actor: Actor, doc: EventDoc, standing: Standing, fields: EventFields
+) -> dict[str, Any]:
+    """The changed fields, with the patient's masking kept: an event hidden from professionals
+    shows again only when whoever hid it (or the holder) says so; another author's, app's or
+    professional's change leaves it hidden, whatever their input says."""
+    hidden, was = fields["hidden_from_professionals"], doc["hidden_from_professionals"]
+    if hidden and not was:
+        _may_hide(standing, hidden)
+        return {**fields, "hidden_by": await event_author(stores, actor, for_practice=False)}
+    if was and not hidden and not may_lift(actor, doc["patient_id"], doc.get("hidden_by")):
+        return {**fields, "hidden_from_professionals": True}
+    if not hidden:
+        return {**fields, "hidden_by": None}
+    return dict(fields)
 
 
 async def cancel_event(

@@ -17,7 +17,7 @@ from resolvers.audit import trace
 from resolvers.clock import Clock
 from resolvers.document_rules import DocumentConfig, check_reason
 from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.guard import HIDDEN_PATIENT, OPEN, open_patient
+from resolvers.guard import HIDDEN_PATIENT, OPEN, as_if_hidden, open_patient
 from resolvers.notifications import tell_professional
 from resolvers.spaces import notice
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
@@ -125,9 +125,10 @@ async def declare_emergency(
         raise Forbidden("Only a health professional declares an emergency access.")
     text = check_reason(reason)
     patient = await stores.patients.get(patient_id)
-    if patient is None:
-        raise NotFound(HIDDEN_PATIENT, field="patientId")
     target = ("patient", patient_id)
+    if patient is None:  # as costly as a refusal, and traced alike
+        await as_if_hidden(stores, clock, actor, patient_id, "emergency.declared", target)
+        raise NotFound(HIDDEN_PATIENT, field="patientId")
     refusal = await _emergency_refusal(stores, actor, patient)
     if refusal is not None:
         await trace(
@@ -158,11 +159,15 @@ async def declare_emergency(
 
 
 async def _emergency_refusal(stores: Stores, actor: Actor, patient: PatientDoc) -> Exception | None:
+    """Why the declaration is refused, if it is: answered like an unknown patient whatever the
+    reason (a closed space, a block, an objection), since telling them apart would tell anyone
+    with the emergency scope that the patient has a space, and what she decided about them."""
+    hidden = NotFound(HIDDEN_PATIENT, field="patientId")
     if patient["space"]["status"] not in OPEN:
-        return NotFound(HIDDEN_PATIENT, field="patientId")
+        return hidden
     choice = await stores.authorisations.of(patient["_id"], actor.id)
     if choice is not None and choice["blocked"]:
-        return Forbidden("The patient has blocked your access to their record.")
+        return hidden
     if patient["space"].get("emergency_objected_at") is not None:
-        return Forbidden("The patient objected to emergency access to their record.")
+        return hidden
     return None

@@ -6,17 +6,25 @@ and the time rules that ``run-due`` applies.
 - The depositing professional releases a document held back from the patient; without that, it
   shows by itself one month after deposit, the patient told at two weeks (R1111-53).
 - The author or the holder hides a document from legal representatives, or shows it again.
+- A protection keeps who set it: only they, or the holder, lift it (``resolvers.authorship``);
+  it covers every version of the document, and a new version inherits it
+  (``resolvers.document_protections``).
 - The holder deletes a document (every version): archived at once, bytes purged later.
 - The author withdraws a document, with a reason: nobody sees it any more.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from resolvers.access import Standing
 from resolvers.actors import Actor, ActorKind
+from resolvers.audit import refusals_traced, trace
+from resolvers.authorship import is_holder, may_lift, same_author
 from resolvers.clock import Clock
+from resolvers.document_protections import LIFT_REFUSED, Flag, setter
 from resolvers.document_rules import DocumentConfig, check_reason
 from resolvers.errors import Forbidden, InvalidInput, NotFound
 from resolvers.guard import open_document
@@ -29,114 +37,171 @@ TELL_PATIENT_AFTER = timedelta(days=14)
 MAX_PER_RUN = 10_000
 
 
-async def _current(  # noqa: PLR0917 - internal
+Work = Callable[[DocumentDoc, Standing], Awaitable[DocumentDoc]]
+STATUSES_OF_A_DOCUMENT = ["available", "replaced", "pending"]  # every version, one on its way
+
+
+async def _changed(  # noqa: PLR0917 - internal
     stores: Stores,
     clock: Clock,
     config: DocumentConfig,
     actor: Actor,
     document_id: str,
     action: str,
+    work: Work,
 ) -> DocumentDoc:
-    """The current version of a document the actor reads, in an open space; traced."""
-    doc, _ = await open_document(
-        stores, clock, config.matrix, actor, document_id, action, write=True
+    """``work`` done on the current version of a document the actor reads, in an open space.
+
+    Traced once, with the outcome it had: a document the actor may not read, or a rule that
+    refuses them (``work`` raising), is ``denied``; only a change that happened is ``allowed``.
+    """
+    doc, standing = await open_document(
+        stores, clock, config.matrix, actor, document_id, action, write=True, trace_allowed=False
     )
-    if doc["status"] != "available":
-        raise InvalidInput("This version was replaced: change the current one.", field="documentId")
-    return doc
+    target = ("document", document_id)
+    async with refusals_traced(
+        stores, clock, actor, patient_id=doc["patient_id"], action=action, target=target,
+        emergency=standing.emergency,
+    ):  # fmt: skip
+        if doc["status"] != "available":
+            raise InvalidInput(
+                "This version was replaced: change the current one.", field="documentId"
+            )
+        changed = await work(doc, standing)
+    await trace(
+        stores, clock, actor, patient_id=doc["patient_id"], action=action, target=target,
+        emergency=standing.emergency,
+    )  # fmt: skip
+    return changed
 
 
-def _is_holder(actor: Actor, doc: DocumentDoc) -> bool:
-    return actor.kind is ActorKind.PATIENT and actor.id == doc["patient_id"]
-
-
-def _is_author(actor: Actor, doc: DocumentDoc) -> bool:
-    return doc["author"]["id"] == actor.id and doc["author"]["kind"] == actor.kind.value
-
-
-async def _set(
+async def _protect(
     stores: Stores, clock: Clock, doc: DocumentDoc, changes: dict[str, Any]
 ) -> DocumentDoc:
-    changed = await stores.documents.change(
-        {"_id": doc["_id"], "status": "available"}, changes, clock.now()
+    """Set ``changes`` on every version of the document (a protection is the document's, not
+    one version's: an earlier version must not show what the current one hides), a version on
+    its way included; the current version after."""
+    await stores.documents.collection.update_many(
+        {"set_id": doc["set_id"], "status": {"$in": STATUSES_OF_A_DOCUMENT}},
+        {"$set": {**changes, "updated_at": clock.now()}},
     )
-    if changed is None:
+    current = await stores.documents.get(doc["_id"])
+    if current is None or current["status"] != "available":
         raise NotFound("No document with this id is visible to you.", field="documentId")
-    return changed
+    return current
+
+
+async def _flag(  # noqa: PLR0917 - internal
+    stores: Stores,
+    clock: Clock,
+    actor: Actor,
+    doc: DocumentDoc,
+    flag: Flag,
+    hidden: bool,
+) -> DocumentDoc:
+    """Hide (the setter recorded) or show (only by whoever may lift the protection)."""
+    if hidden == doc[flag]:
+        return doc
+    if not hidden:
+        set_by = doc.get(f"{flag}_by")
+        if not may_lift(actor, doc["patient_id"], set_by if isinstance(set_by, dict) else None):
+            raise Forbidden(LIFT_REFUSED)
+        return await _protect(stores, clock, doc, {flag: False, f"{flag}_by": None})
+    by = await setter(stores, actor)
+    return await _protect(stores, clock, doc, {flag: True, f"{flag}_by": by})
 
 
 async def set_hidden_from_professionals(
     stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str, *,
     hidden: bool,
 ) -> DocumentDoc:  # fmt: skip
-    doc = await _current(stores, clock, config, actor, document_id, "document.masking_changed")
-    if actor.kind is not ActorKind.PATIENT:  # the holder or their legal representative
-        raise Forbidden("Only the patient hides a document from professionals.")
-    return await _set(stores, clock, doc, {"hidden_from_professionals": hidden})
+    async def work(doc: DocumentDoc, _: Standing) -> DocumentDoc:
+        if actor.kind is not ActorKind.PATIENT:  # the holder or their legal representative
+            raise Forbidden("Only the patient hides a document from professionals.")
+        return await _flag(stores, clock, actor, doc, "hidden_from_professionals", hidden)
+
+    action = "document.masking_changed"
+    return await _changed(stores, clock, config, actor, document_id, action, work)
 
 
 async def set_hidden_from_representatives(
     stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str, *,
     hidden: bool,
 ) -> DocumentDoc:  # fmt: skip
-    doc = await _current(
-        stores, clock, config, actor, document_id, "document.representatives_visibility_changed"
-    )
-    if not (_is_holder(actor, doc) or _is_author(actor, doc)):
-        raise Forbidden("Only the patient or the author hides a document from representatives.")
-    return await _set(stores, clock, doc, {"hidden_from_representatives": hidden})
+    async def work(doc: DocumentDoc, _: Standing) -> DocumentDoc:
+        if not (is_holder(actor, doc["patient_id"]) or same_author(actor, doc["author"])):
+            raise Forbidden("Only the patient or the author hides a document from representatives.")
+        return await _flag(stores, clock, actor, doc, "hidden_from_representatives", hidden)
+
+    action = "document.representatives_visibility_changed"
+    return await _changed(stores, clock, config, actor, document_id, action, work)
 
 
 async def release(
     stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str
 ) -> DocumentDoc:
-    """The announcement consultation took place: the patient sees the document from now on."""
-    doc = await _current(stores, clock, config, actor, document_id, "document.released")
-    if not _is_author(actor, doc):
-        raise Forbidden("Only the professional who deposited it releases a document.")
-    if not doc["hidden_from_patient"]:
-        raise InvalidInput("The patient sees this document already.", field="documentId")
-    return await _set(stores, clock, doc, {"hidden_from_patient": False, "release_at": None})
+    """The announcement consultation took place: the patient sees the document from now on
+    (every version of it held back)."""
+
+    async def work(doc: DocumentDoc, _: Standing) -> DocumentDoc:
+        if not same_author(actor, doc["author"]):
+            raise Forbidden("Only the professional who deposited it releases a document.")
+        if not doc["hidden_from_patient"]:
+            raise InvalidInput("The patient sees this document already.", field="documentId")
+        return await _protect(
+            stores, clock, doc, {"hidden_from_patient": False, "release_at": None}
+        )
+
+    return await _changed(stores, clock, config, actor, document_id, "document.released", work)
 
 
 async def delete(
     stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str
 ) -> DocumentDoc:
     """The holder deletes a document and its earlier versions: archived now, purged later."""
-    doc = await _current(stores, clock, config, actor, document_id, "document.deleted")
-    if not _is_holder(actor, doc):
-        raise Forbidden("Only the holder of the space deletes a document.")
-    now = clock.now()
-    await stores.documents.collection.update_many(
-        {"set_id": doc["set_id"], "status": {"$in": ["available", "replaced"]}},
-        {
-            "$set": {
-                "status": "archived",
-                "archived_at": now,
-                "purge_after": now + config.purge_delay,
-                "updated_at": now,
-            }
-        },
-    )
-    archived = await stores.documents.get(doc["_id"])
-    assert archived is not None  # noqa: S101 - archived, not removed
-    return archived
+
+    async def work(doc: DocumentDoc, _: Standing) -> DocumentDoc:
+        if not is_holder(actor, doc["patient_id"]):
+            raise Forbidden("Only the holder of the space deletes a document.")
+        now = clock.now()
+        await stores.documents.collection.update_many(
+            {"set_id": doc["set_id"], "status": {"$in": ["available", "replaced"]}},
+            {
+                "$set": {
+                    "status": "archived",
+                    "archived_at": now,
+                    "purge_after": now + config.purge_delay,
+                    "updated_at": now,
+                }
+            },
+        )
+        archived = await stores.documents.get(doc["_id"])
+        assert archived is not None  # noqa: S101 - archived, not removed
+        return archived
+
+    return await _changed(stores, clock, config, actor, document_id, "document.deleted", work)
 
 
 async def withdraw(
     stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str, *,
     reason: str,
 ) -> DocumentDoc:  # fmt: skip
-    doc = await _current(stores, clock, config, actor, document_id, "document.withdrawn")
-    if not _is_author(actor, doc):
-        raise Forbidden("Only the author withdraws a document.")
-    now = clock.now()
-    return await _set(
-        stores,
-        clock,
-        doc,
-        {"status": "withdrawn", "withdrawn_at": now, "withdrawal_reason": check_reason(reason)},
-    )
+    async def work(doc: DocumentDoc, _: Standing) -> DocumentDoc:
+        if not same_author(actor, doc["author"]):
+            raise Forbidden("Only the author withdraws a document.")
+        changes = {
+            "status": "withdrawn",
+            "withdrawn_at": clock.now(),
+            "withdrawal_reason": check_reason(reason),
+        }
+        changed = await stores.documents.change(
+            {"_id": doc["_id"], "status": "available"}, changes, clock.now()
+        )
+        if changed is None:
+            raise NotFound("No document with this id is visible to you.", field="documentId")
+        return changed
+
+    return await _changed(stores, clock, config, actor, document_id, "document.withdrawn", work)
 
 
 async def set_hidden_access(

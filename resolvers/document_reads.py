@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from resolvers.access import document_filter, standing_of
+from resolvers.access import document_decision, document_filter, standing_of
 from resolvers.actors import Actor
 from resolvers.clock import Clock
 from resolvers.document_rules import DocumentConfig
@@ -16,6 +16,7 @@ from resolvers.errors import InvalidInput
 from resolvers.guard import open_document, open_patient
 from resolvers.identity import normalize_rpps
 from resolvers.pagination import decode_cursor, page_size
+from resolvers.request_memo import once
 from storage.documents import DocumentDoc
 from storage.repository import Page
 from storage.stores import Stores
@@ -121,6 +122,25 @@ async def versions(
     query = _and(document_filter(standing, actor, config.matrix))
     query["status"] = {"$in": ["available", "replaced"]}
     return await stores.documents.versions(doc["set_id"], query)
+
+
+async def visible_version(
+    stores: Stores, clock: Clock, config: DocumentConfig, actor: Actor, document_id: str
+) -> bool:
+    """Whether the actor may see ``document_id`` (another version of a document they read), so
+    that a link between versions never names one they may not see (part of reading the
+    document they read: not traced again)."""
+    other = await stores.documents.get(document_id)
+    if other is None or other["status"] not in ("available", "replaced"):
+        return False
+    patient_id = other["patient_id"]
+    patient = await once(("patient", patient_id), lambda: stores.patients.get(patient_id))
+    if patient is None:
+        return False
+    standing = await once(
+        ("standing", actor, patient_id), lambda: standing_of(stores, clock, actor, patient)
+    )
+    return document_decision(standing, actor, config.matrix, other).allowed
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,12 +26,16 @@ from typing import Any
 
 import anyio
 
+from resolvers.access import document_decision, standing_of
 from resolvers.actors import Actor, ActorKind
-from resolvers.audit import author_of, trace
+from resolvers.audit import author_of, refusals_traced, trace
+from resolvers.authorship import same_author
 from resolvers.clock import Clock
+from resolvers.document_protections import inherited, setter
 from resolvers.document_rules import DocumentConfig, Metadata, MetadataInput, check_metadata
 from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolvers.formats import HEAD_SIZE, check_format, declared_format
+from resolvers.guard import UNKNOWN, as_if_hidden
 from resolvers.profile import writable_patient
 from storage.documents import AuthorDoc, DocumentDoc
 from storage.errors import ObjectTooLarge
@@ -41,6 +45,7 @@ from storage.stores import Stores
 HOLD_BACK = timedelta(days=30)  # R1111-53: visible to the patient one month after deposit
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 OBJECT_PREFIX = "objects/"
+REPLACED_MISSING = "No current document with this id in the space."
 
 
 def new_object_key() -> str:
@@ -112,8 +117,12 @@ async def _pending(
     replaces: str | None,
 ) -> DocumentDoc:
     now = clock.now()
-    predecessor = await _replaceable(stores, actor, patient_id, replaces) if replaces else None
+    predecessor = (
+        await _replaceable(stores, clock, config, actor, patient_id, replaces) if replaces else None
+    )
     id_ = new_id()
+    author = await document_author(stores, actor)
+    by = await setter(stores, actor)
     record: DocumentDoc = {
         "_id": id_,
         "patient_id": patient_id,
@@ -125,12 +134,14 @@ async def _pending(
         "type": metadata.type,
         "class_code": metadata.class_code,
         "title": metadata.title,
-        "author": await document_author(stores, actor),
+        "author": author,
         "confidentiality": metadata.confidentiality,
-        "hidden_from_professionals": metadata.hidden_from_professionals
-        or bool(predecessor and predecessor["hidden_from_professionals"]),
+        # a predecessor's protections are added when the replacement takes effect (``finish``)
+        "hidden_from_professionals": metadata.hidden_from_professionals,
+        "hidden_from_professionals_by": by if metadata.hidden_from_professionals else None,
         "hidden_from_patient": metadata.hidden_from_patient,
         "hidden_from_representatives": metadata.hidden_from_representatives,
+        "hidden_from_representatives_by": by if metadata.hidden_from_representatives else None,
         "release_at": None,
         "patient_told_at": None,
         "created_at": metadata.created_at,
@@ -152,17 +163,29 @@ async def _pending(
     return record
 
 
-async def _replaceable(
-    stores: Stores, actor: Actor, patient_id: str, document_id: str
+async def _replaceable(  # noqa: PLR0917 - internal
+    stores: Stores,
+    clock: Clock,
+    config: DocumentConfig,
+    actor: Actor,
+    patient_id: str,
+    document_id: str,
 ) -> DocumentDoc:
+    """The current version the actor replaces: theirs (an app: its own OAuth client's). One the
+    actor may not read is refused as if it did not exist."""
     previous = await stores.documents.collection.find_one(
         {"_id": document_id, "patient_id": patient_id, "status": "available"}
     )
+    missing = NotFound(REPLACED_MISSING, field="replaces")
     if previous is None:
-        raise NotFound("No current document with this id in the space.", field="replaces")
-    if previous["author"]["id"] != actor.id or previous["author"]["kind"] != actor.kind.value:
-        raise Forbidden("Only the author of a document deposits a new version of it.")
-    return previous
+        raise missing
+    if same_author(actor, previous["author"]):
+        return previous
+    patient = await stores.patients.get(patient_id)
+    standing = await standing_of(stores, clock, actor, patient) if patient else None
+    if standing is None or not document_decision(standing, actor, config.matrix, previous).allowed:
+        raise missing
+    raise Forbidden("Only the author of a document deposits a new version of it.")
 
 
 async def discard(stores: Stores, record: DocumentDoc) -> bool:
@@ -197,6 +220,7 @@ async def finish(
     )
     if verified is None:
         raise Conflict("This upload was abandoned or confirmed already.", field="documentId")
+    kept: dict[str, Any] = {}
     if record["replaces"] is not None:
         replaced = await stores.documents.change(
             {"_id": record["replaces"], "status": "available"},
@@ -206,9 +230,10 @@ async def finish(
         if replaced is None:
             await discard(stores, record)
             raise Conflict("The document was replaced or removed meanwhile.", field="replaces")
+        kept = inherited(replaced, verified)  # read now: a protection set meanwhile is kept
     done = await stores.documents.change(
         {"_id": record["_id"], "status": "pending"},
-        {"status": "available", "expires_at": None, "expected": None},
+        {**kept, "status": "available", "expires_at": None, "expected": None},
         now,
     )
     if done is None:  # abandoned by reconcile in between: it finished the replacement itself
@@ -311,19 +336,19 @@ async def request_upload(
     )
 
 
-async def requested(stores: Stores, clock: Clock, actor: Actor, document_id: str) -> DocumentDoc:
-    """A pending upload the actor requested, still open."""
+async def requested(
+    stores: Stores, clock: Clock, actor: Actor, document_id: str, action: str = "document.deposited"
+) -> DocumentDoc:
+    """A pending upload the actor requested (an app: through the same OAuth client), still
+    open. Anyone else's, like an unknown id, is ``NotFound`` and traced as a denied attempt."""
     record = await stores.documents.collection.find_one(
-        {
-            "_id": document_id,
-            "status": "pending",
-            "expected": {"$ne": None},
-            "author.id": actor.id,
-            "author.kind": actor.kind.value,
-        }
+        {"_id": document_id, "status": "pending", "expected": {"$ne": None}}
     )
     expires_at = record["expires_at"] if record else None
-    if record is None or expires_at is None or expires_at <= clock.now():
+    mine = record is not None and same_author(actor, record["author"])
+    if record is None or not mine or expires_at is None or expires_at <= clock.now():
+        patient_id = record["patient_id"] if record else UNKNOWN
+        await as_if_hidden(stores, clock, actor, patient_id, action, ("document", document_id))
         raise NotFound("No open upload with this id is yours.", field="documentId")
     return record
 
@@ -363,18 +388,23 @@ async def confirm_upload(
 ) -> DocumentDoc:
     """Step two: check what was PUT to S3 (size, SHA-256, format); refused bytes are removed."""
     record = await requested(stores, clock, actor, document_id)
+    target = ("document", document_id)
     await writable_patient(
-        stores, clock, actor, record["patient_id"], "document.deposited",
-        target=("document", document_id), trace_allowed=False,
+        stores, clock, actor, record["patient_id"], "document.deposited", target=target,
+        trace_allowed=False,
     )  # fmt: skip
-    try:
-        measured = await _measure_stored(stores, record)
-        check_expected(record, measured)
-    except InvalidInput as refused:
-        if refused.field != "documentId":  # bytes were there, and wrong: remove them
-            await stores.objects.delete(record["object_key"])
-        raise
-    return await finish(stores, clock, record, measured)
+    async with refusals_traced(
+        stores, clock, actor, patient_id=record["patient_id"], action="document.deposited",
+        target=target,
+    ):  # fmt: skip
+        try:
+            measured = await _measure_stored(stores, record)
+            check_expected(record, measured)
+        except InvalidInput as refused:
+            if refused.field != "documentId":  # bytes were there, and wrong: remove them
+                await stores.objects.delete(record["object_key"])
+            raise
+        return await finish(stores, clock, record, measured)
 
 
 async def receive_upload(
@@ -382,10 +412,21 @@ async def receive_upload(
 ) -> DocumentDoc:
     """The API's upload route, for clients that cannot reach S3: stream, check, confirm."""
     record = await requested(stores, clock, actor, document_id)
+    target = ("document", document_id)
     await writable_patient(
-        stores, clock, actor, record["patient_id"], "document.deposited",
-        target=("document", document_id), trace_allowed=False,
+        stores, clock, actor, record["patient_id"], "document.deposited", target=target,
+        trace_allowed=False,
     )  # fmt: skip
+    async with refusals_traced(
+        stores, clock, actor, patient_id=record["patient_id"], action="document.deposited",
+        target=target,
+    ):  # fmt: skip
+        return await _receive(stores, clock, record, chunks)
+
+
+async def _receive(
+    stores: Stores, clock: Clock, record: DocumentDoc, chunks: AsyncIterable[bytes]
+) -> DocumentDoc:
     expected = record["expected"]
     assert expected is not None  # noqa: S101
     try:

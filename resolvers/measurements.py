@@ -10,11 +10,13 @@ from datetime import datetime, timedelta
 from functools import cache
 from importlib.resources import files
 
-from resolvers.actors import Actor
-from resolvers.audit import author_of
+from resolvers.actors import Actor, ActorKind
+from resolvers.audit import author_of, outcome_traced
+from resolvers.authorship import same_author
 from resolvers.clock import Clock
 from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.profile import holder_side, record_change, writable_patient
+from resolvers.guard import open_patient
+from resolvers.profile import record_change
 from storage.ids import new_id
 from storage.profile import ComponentDoc, MeasurementDoc
 from storage.stores import Stores
@@ -120,7 +122,7 @@ async def record(
     components: dict[str, float] | None,
     measured_at: datetime,
 ) -> MeasurementDoc:
-    await writable_patient(stores, clock, actor, patient_id, "measurement.recorded")
+    await open_patient(stores, clock, actor, patient_id, "measurement.recorded", write=True)
     canonical, parts = check(code, unit, value, components)
     now = clock.now()
     if measured_at.tzinfo is None:
@@ -159,14 +161,25 @@ async def record(
 async def remove(
     stores: Stores, clock: Clock, actor: Actor, patient_id: str, measurement_id: str
 ) -> None:
-    await writable_patient(
-        stores, clock, actor, patient_id, "measurement.removed",
-        target=("measurement", measurement_id),
-    )  # fmt: skip
+    action, target = "measurement.removed", ("measurement", measurement_id)
+    _, standing = await open_patient(
+        stores, clock, actor, patient_id, action, write=True, target=target, trace_allowed=False
+    )
+    async with outcome_traced(
+        stores, clock, actor, patient_id=patient_id, action=action, target=target,
+        emergency=standing.emergency,
+    ):  # fmt: skip
+        await _remove(stores, clock, actor, patient_id, measurement_id)
+
+
+async def _remove(
+    stores: Stores, clock: Clock, actor: Actor, patient_id: str, measurement_id: str
+) -> None:
     existing = await stores.measurements.get(measurement_id)
     if existing is None or existing["patient_id"] != patient_id or existing["deleted_at"]:
         raise NotFound("No such measurement.", field="measurementId")
-    if not holder_side(actor) and existing["created_by"]["id"] != actor.id:
+    # the holder side (a person) removes any; an app or a professional only what it recorded
+    if actor.kind is not ActorKind.PATIENT and not same_author(actor, existing["created_by"]):
         raise Forbidden("Only the holder or whoever recorded a measurement removes it.")
     now = clock.now()
     if await stores.measurements.remove(measurement_id, patient_id, now) is None:

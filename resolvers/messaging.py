@@ -24,7 +24,7 @@ from typing import Any
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from resolvers.actors import Actor, ActorKind
-from resolvers.audit import author_of, trace
+from resolvers.audit import author_of, refusals_traced, trace
 from resolvers.clock import Clock
 from resolvers.document_rules import DocumentConfig
 from resolvers.errors import DomainError, Forbidden, InvalidInput
@@ -171,15 +171,21 @@ async def start_conversation(  # noqa: PLR0917 - the use case's facts
     patient_id: str,
     draft: Draft,
 ) -> tuple[ConversationDoc, MessageDoc]:
-    if actor.kind is not ActorKind.PROFESSIONAL:
-        raise Forbidden("Only a professional starts a conversation: reply to one instead.")
-    draft = check_draft(draft, subject_required=True)
-    if draft.subject == END_SUBJECT:
-        raise InvalidInput("a conversation cannot start by ending", field="subject")
+    action, target = "conversation.start", ("mailbox", patient_id)
     mailbox = await open_mailbox(
-        stores, clock, actor, patient_id, "conversation.start", write=True, trace_allowed=False
+        stores, clock, actor, patient_id, action, write=True, trace_allowed=False
     )
-    attachments = await _attachments(stores, clock, config, actor, patient_id, draft.attachment_ids)
+    async with refusals_traced(
+        stores, clock, actor, patient_id=patient_id, action=action, target=target
+    ):
+        if actor.kind is not ActorKind.PROFESSIONAL:
+            raise Forbidden("Only a professional starts a conversation: reply to one instead.")
+        draft = check_draft(draft, subject_required=True)
+        if draft.subject == END_SUBJECT:
+            raise InvalidInput("a conversation cannot start by ending", field="subject")
+        attachments = await _attachments(
+            stores, clock, config, actor, patient_id, draft.attachment_ids
+        )
     pro = await stores.professionals.get(actor.id)
     author = await author_of(stores, actor)
     now = clock.now()

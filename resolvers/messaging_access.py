@@ -18,6 +18,7 @@ from resolvers.actors import Actor, ActorKind
 from resolvers.audit import trace
 from resolvers.clock import Clock
 from resolvers.errors import Forbidden, NotFound
+from resolvers.guard import UNKNOWN, as_if_hidden
 from resolvers.request_memo import once
 from storage.messages import ConversationDoc
 from storage.patients import PatientDoc
@@ -75,10 +76,11 @@ async def open_mailbox(
 ) -> Mailbox:
     """``patient_id``'s mailbox if ``actor`` may use it (``write``: and send); traced."""
     patient = await once(("patient", patient_id), lambda: stores.patients.get(patient_id))
-    if patient is None:
+    what = target or ("mailbox", patient_id)
+    if patient is None:  # as costly as a refusal, and traced alike
+        await as_if_hidden(stores, clock, actor, patient_id, action, what)
         raise NotFound(hidden, field=field)
     relation, reason = await mailbox_relation(stores, clock, actor, patient)
-    what = target or ("mailbox", patient_id)
     if relation is Relation.NONE:
         await trace(
             stores, clock, actor, patient_id=patient_id, action=action, target=what,
@@ -108,9 +110,10 @@ async def open_conversation(
 ) -> tuple[ConversationDoc, Mailbox]:
     """A conversation ``actor`` takes part in, and their mailbox standing; traced as ``action``."""
     conversation = await stores.conversations.get(conversation_id)
-    if conversation is None:
-        raise NotFound(HIDDEN_CONVERSATION, field="conversationId")
     target = ("conversation", conversation_id)
+    if conversation is None:  # as costly as a refusal, and traced alike
+        await as_if_hidden(stores, clock, actor, UNKNOWN, action, target)
+        raise NotFound(HIDDEN_CONVERSATION, field="conversationId")
     patient_id = conversation["patient_id"]
     if actor.kind is ActorKind.PROFESSIONAL and conversation["professional_id"] != actor.id:
         await trace(

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from resolvers.clock import Clock
 from resolvers.document_lifecycle import purge_archived
+from resolvers.document_protections import inherited
 from resolvers.documents import OBJECT_PREFIX, discard
 from storage.documents import DocumentDoc
 from storage.stores import Stores
@@ -40,9 +41,10 @@ async def _finish_or_discard(stores: Stores, clock: Clock, doc: DocumentDoc) -> 
     if doc["replaces"] is not None and doc["sha256"]:
         previous = await stores.documents.get(doc["replaces"])
         if previous is not None and previous["replaced_by"] == doc["_id"]:
+            kept = inherited(previous, doc)  # the predecessor's protections, as ``finish`` does
             done = await stores.documents.change(
                 {"_id": doc["_id"], "status": "pending"},
-                {"status": "available", "expires_at": None, "expected": None},
+                {**kept, "status": "available", "expires_at": None, "expected": None},
                 now,
             )
             return "finished" if done is not None else "gone"

@@ -25,8 +25,10 @@ from dateutil.relativedelta import relativedelta
 from resolvers import codes, guessing
 from resolvers.access import represents
 from resolvers.actors import Actor, ActorKind
+from resolvers.audit import trace
 from resolvers.clock import Clock
 from resolvers.errors import DomainError, Forbidden, InvalidInput, NotFound
+from resolvers.guard import HIDDEN_PATIENT
 from resolvers.identity import normalize_matricule
 from resolvers.logins import set_password
 from storage.ids import new_id
@@ -226,18 +228,28 @@ async def request_activation_code(stores: Stores, clock: Clock, ins: str, birth_
 # -- the holder, with a token -------------------------------------------------------------------
 
 
-async def _holder(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> PatientDoc:
-    """The space, if the actor is its holder or one of their legal representatives."""
-    patient = await stores.patients.get(patient_id) if actor.kind is ActorKind.PATIENT else None
-    if patient is not None and (
+async def _holder(
+    stores: Stores, clock: Clock, actor: Actor, patient_id: str, action: str
+) -> PatientDoc:
+    """The space, if the actor is its holder or one of their legal representatives; the attempt
+    is traced (a refusal too), and refused like a missing id."""
+    patient = await stores.patients.get(patient_id)
+    if patient is None:
+        raise NotFound(HIDDEN_PATIENT, field="patientId")
+    allowed = actor.kind is ActorKind.PATIENT and (
         actor.id == patient_id or await represents(stores, actor.id, patient, clock.now().date())
-    ):
-        return patient
-    raise NotFound("No patient with this id is visible to you.", field="patientId")
+    )
+    await trace(
+        stores, clock, actor, patient_id=patient_id, action=action,
+        target=("space", patient_id), outcome="allowed" if allowed else "denied",
+    )  # fmt: skip
+    if not allowed:
+        raise NotFound(HIDDEN_PATIENT, field="patientId")
+    return patient
 
 
 async def close_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
-    await _holder(stores, clock, actor, patient_id)
+    await _holder(stores, clock, actor, patient_id, "space.closed")
     now = clock.now()
     done = await _transition(
         stores,
@@ -258,7 +270,7 @@ async def close_space(stores: Stores, clock: Clock, actor: Actor, patient_id: st
 async def reopen_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
     """Within the archive period: back to active (or open if never activated); a pending
     deletion request is cancelled."""
-    patient = await _holder(stores, clock, actor, patient_id)
+    patient = await _holder(stores, clock, actor, patient_id, "space.reopened")
     space = patient["space"]
     if space["status"] != "closed" or space["closed_reason"] == "fraud":
         raise NotAllowedNow("Only a space its holder closed can be reopened.")
@@ -282,7 +294,7 @@ async def reopen_space(stores: Stores, clock: Clock, actor: Actor, patient_id: s
 
 async def request_deletion(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
     """The space is closed now and deleted after ``DELETION_DELAY`` (reopening cancels)."""
-    patient = await _holder(stores, clock, actor, patient_id)
+    patient = await _holder(stores, clock, actor, patient_id, "space.deletion_requested")
     now = clock.now()
     changes: dict[str, Any] = {"space.deletion_due_at": now + DELETION_DELAY}
     if patient["space"]["status"] != "closed":
@@ -304,7 +316,7 @@ async def contest_suspension(
     stores: Stores, clock: Clock, actor: Actor, patient_id: str
 ) -> Outcome:
     """Within six weeks of a suspension, the holder objects: the space is restored."""
-    patient = await _holder(stores, clock, actor, patient_id)
+    patient = await _holder(stores, clock, actor, patient_id, "space.suspension_contested")
     before = patient["space"]["status_before_suspension"] or "open"
     done = await _transition(
         stores,
@@ -330,12 +342,27 @@ def _operator(actor: Actor) -> None:
         raise Forbidden("Only operators do this.")
 
 
-async def suspend_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
-    """For fraud: the space is closed after six weeks unless the holder contests."""
-    _operator(actor)
+async def _operated(
+    stores: Stores, clock: Clock, actor: Actor, patient_id: str, action: str
+) -> PatientDoc:
+    """The patient an operator acts on; the attempt traced, by an operator or not (whoever is
+    not one is refused alike for every id)."""
     patient = await stores.patients.get(patient_id)
+    allowed = actor.kind is ActorKind.OPERATOR
+    if patient is not None:
+        await trace(
+            stores, clock, actor, patient_id=patient_id, action=action,
+            target=("space", patient_id), outcome="allowed" if allowed else "denied",
+        )  # fmt: skip
+    _operator(actor)
     if patient is None:
         raise NotFound("No such patient.", field="patientId")
+    return patient
+
+
+async def suspend_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
+    """For fraud: the space is closed after six weeks unless the holder contests."""
+    patient = await _operated(stores, clock, actor, patient_id, "space.suspended")
     now = clock.now()
     done = await _transition(
         stores,
@@ -363,12 +390,10 @@ async def add_representative(
     relation: str,
 ) -> None:
     """Record a parent or a guardian (a court decision, for a protected adult)."""
-    _operator(actor)
+    await _operated(stores, clock, actor, patient_id, "representative.added")
     if relation not in ("parent", "guardian"):
         raise InvalidInput("relation is parent or guardian", field="relation")
     matricule = normalize_matricule(representative_ins, field="representativeIns")
-    if await stores.patients.get(patient_id) is None:
-        raise NotFound("No such patient.", field="patientId")
     await stores.representations.record(
         [
             {

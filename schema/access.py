@@ -100,7 +100,14 @@ async def history_of(
     ctx = info.context
     return events(
         await access_history.of_patient(
-            ctx.stores, ctx.clock, actor(info), patient_id, given, first, after
+            ctx.stores,
+            ctx.clock,
+            actor(info),
+            patient_id,
+            given,
+            first,
+            after,
+            matrix=ctx.documents.matrix,
         )
     )
 

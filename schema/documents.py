@@ -135,10 +135,6 @@ class Document:
     )
     status: DocumentStatus
     version: int = strawberry.field(description="1 for the first version.")
-    replaces: strawberry.ID | None = strawberry.field(description="The version this one replaced.")
-    replaced_by: strawberry.ID | None = strawberry.field(
-        description="The version that replaced this one."
-    )
     content_path: str = strawberry.field(
         description="Where to GET the bytes with the access token, for clients that cannot "
         "reach the object store (see also `issueDocumentUrl`)."
@@ -152,9 +148,29 @@ class Document:
         )
         return [Document.from_doc(doc) for doc in docs]
 
+    @strawberry.field(
+        description="The version this one replaced (null when it is not one you may see)."
+    )
+    async def replaces(self, info: Info) -> strawberry.ID | None:
+        return await self._link(info, self.doc["replaces"])
+
+    @strawberry.field(
+        description="The version that replaced this one (null when it is not one you may see)."
+    )
+    async def replaced_by(self, info: Info) -> strawberry.ID | None:
+        return await self._link(info, self.doc["replaced_by"])
+
+    async def _link(self, info: Info, other_id: str | None) -> strawberry.ID | None:
+        if other_id is None:
+            return None
+        ctx = info.context
+        seen = await document_reads.visible_version(
+            ctx.stores, ctx.clock, ctx.documents, actor(info), other_id
+        )
+        return strawberry.ID(other_id) if seen else None
+
     @classmethod
     def from_doc(cls, doc: DocumentDoc) -> Document:
-        replaces, replaced_by = doc["replaces"], doc["replaced_by"]
         return cls(
             id=strawberry.ID(doc["_id"]),
             doc=doc,
@@ -177,8 +193,6 @@ class Document:
             release_at=doc["release_at"],
             status=DocumentStatus(doc["status"]),
             version=doc["version"],
-            replaces=strawberry.ID(replaces) if replaces else None,
-            replaced_by=strawberry.ID(replaced_by) if replaced_by else None,
             content_path=f"/documents/{doc['_id']}/content",
         )
 

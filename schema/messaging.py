@@ -95,10 +95,13 @@ class Message:
     )
 
     @strawberry.field(
-        description="The attached documents you may read under the access policy (fetch the "
-        "bytes through `Document.contentPath` or `documentDownloadUrl`)."
+        description="The attached documents you may read under the access policy, with a "
+        "token carrying `documents:read` (none without it; fetch the bytes through "
+        "`Document.contentPath` or `documentDownloadUrl`)."
     )
     async def attachments(self, info: Info) -> list[Document]:
+        if self.viewer.missing_scopes(["documents:read"]):
+            return []  # a document is reached with the documents scope, whatever the path
         ctx = info.context
         docs = await conversation_reads.visible_attachments(
             ctx.stores, ctx.clock, ctx.documents, self.viewer, self.doc["patient_id"],

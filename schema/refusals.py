@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+from resolvers.audit import one_attempt
 from resolvers.errors import DomainError
 
 T = TypeVar("T")
@@ -14,8 +15,10 @@ E = TypeVar("E")
 
 
 async def refused_as(error_type: Callable[..., E], work: Awaitable[T]) -> T | E:
-    """``work``'s result, or ``error_type(code=…, message=…, field=…)`` if it was refused."""
+    """``work``'s result, or ``error_type(code=…, message=…, field=…)`` if it was refused; its
+    traces are written with the outcome it had (``resolvers.audit.one_attempt``)."""
     try:
-        return await work
+        async with one_attempt():
+            return await work
     except DomainError as error:
         return error_type(code=error.code, message=error.message, field=error.field)

@@ -12,6 +12,7 @@ import strawberry
 
 from resolvers import guessing, spaces
 from resolvers.actors import Actor
+from resolvers.audit import one_attempt
 from resolvers.errors import DomainError, NotFound, Unauthenticated
 from schema.context import Info
 from schema.permissions import scoped
@@ -118,7 +119,8 @@ class ActivationCodeRequestInput:
 async def outcome(change: Awaitable[spaces.Outcome]) -> SpaceChange | SpaceError:
     """The change, or the domain's refusal as a typed error (other errors stay GraphQL errors)."""
     try:
-        done = await change
+        async with one_attempt():  # its traces carry the outcome it had
+            done = await change
     except DomainError as error:
         try:
             code = SpaceErrorCode(error.code)

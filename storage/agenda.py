@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -53,6 +53,8 @@ class EventDoc(EventFields):
     patient_id: str
     forecast_entry: str | None  # the forecast-calendar entry it was accepted from
     author: EventAuthorDoc
+    # who hid it from professionals (only they, or the holder, show it); absent on older events
+    hidden_by: NotRequired[EventAuthorDoc | None]
     updated_by: EventAuthorDoc
     created_at: datetime
     updated_at: datetime

@@ -16,6 +16,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from storage.profile import AuthorDoc as ProtectionSetterDoc  # kind, id, client, name
 from storage.repository import Repository
 
 DocumentStatus = Literal["pending", "available", "replaced", "archived", "purging", "withdrawn"]
@@ -93,6 +94,9 @@ class DocumentDoc(TypedDict):
     withdrawn_at: datetime | None
     withdrawal_reason: str | None
     updated_at: datetime
+    # who set each protection (only they, or the holder, lift it); absent on older records
+    hidden_from_professionals_by: NotRequired[ProtectionSetterDoc | None]
+    hidden_from_representatives_by: NotRequired[ProtectionSetterDoc | None]
     legacy_key: NotRequired[str]  # "<patient id>:<XDS uniqueId>" for imported documents
     legacy_sha1: NotRequired[str]  # the XDS hash it was imported with (a re-import compares)
 
