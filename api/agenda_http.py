@@ -1,6 +1,6 @@
 """``GET /agenda/feed/{secret}.ics``: a patient's agenda as an iCalendar feed (RFC 5545), for
 calendar apps, which subscribe to a URL and cannot send a token: the secret in the URL is the
-credential (see ``resolvers/agenda_feed.py``).
+credential (see ``resolvers/agenda/feed.py``).
 
 An unknown or revoked secret, or a space that is not open, answers a bare 404: nothing tells
 a guessed URL from a revoked one. The access log shows the path without the secret.
@@ -15,7 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from api.services import Services
-from resolvers import agenda_feed
+from resolvers.agenda import feed as agenda_feed
 from storage.errors import unavailable_store
 
 FEED_PREFIX = agenda_feed.PATH

@@ -32,7 +32,7 @@ from api.schema_sdl import SDL_PATH, sdl_endpoint
 from api.services import Services
 from api.settings import Settings
 from api.workers import worker_loops
-from resolvers.clock import Clock, SystemClock
+from resolvers.core.clock import Clock, SystemClock
 from schema import SchemaLimits, build_schema
 
 log = structlog.get_logger("espace_sante.app")

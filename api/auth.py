@@ -21,7 +21,7 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from api.oauth.tokens import AccessTokenVerifier, InvalidToken
-from resolvers.actors import Actor
+from resolvers.core.actors import Actor
 from storage.errors import unavailable_store
 
 REALM = "espace-sante"

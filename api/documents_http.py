@@ -24,10 +24,11 @@ from starlette.types import ASGIApp
 
 from api.auth import actor_of
 from api.services import Services
-from resolvers import document_reads, documents
-from resolvers.actors import Actor
-from resolvers.audit import one_attempt
-from resolvers.errors import DomainError, InsufficientScope, Unauthenticated
+from resolvers.core.actors import Actor
+from resolvers.core.audit import one_attempt
+from resolvers.core.errors import DomainError, InsufficientScope, Unauthenticated
+from resolvers.documents import deposit as documents
+from resolvers.documents import reads as document_reads
 from storage.errors import unavailable_store
 
 STATUS = {

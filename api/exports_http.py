@@ -17,8 +17,8 @@ from starlette.types import ASGIApp
 
 from api.auth import actor_of
 from api.documents_http import DocumentRoutes
-from resolvers import xdm_export
-from resolvers.errors import InsufficientScope
+from resolvers.core.errors import InsufficientScope
+from resolvers.documents.xdm import export as xdm_export
 
 ARCHIVE_PATH = f"{xdm_export.PATH}{{export_id}}/{xdm_export.ARCHIVE}"
 

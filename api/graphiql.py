@@ -14,8 +14,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 
-from resolvers.actors import ActorKind
-from resolvers.clients import GRAPHIQL_CLIENT_ID, graphiql_scopes
+from resolvers.accounts.clients import GRAPHIQL_CLIENT_ID, graphiql_scopes
+from resolvers.core.actors import ActorKind
 
 STATIC = Path(__file__).parent / "static" / "graphiql"
 NODE_MODULES = STATIC / "node_modules"

@@ -36,7 +36,7 @@ from api.graphiql import graphiql_page
 from api.services import Services
 from api.ws_auth import AuthorisedTransportWSHandler, bearer_of
 from schema import ServiceSchema
-from schema.context import Context
+from schema.core.context import Context
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 APPLICATION_JSON = "application/json"

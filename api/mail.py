@@ -8,7 +8,7 @@ from email.utils import formatdate, make_msgid
 import aiosmtplib
 
 from api.settings import Settings
-from resolvers.notifications import Message
+from resolvers.spaces.notifications import Message
 
 TIMEOUT_SECONDS = 30.0
 

@@ -36,8 +36,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import ActorUser
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock
 from storage.errors import unavailable_store
 from storage.rate_limits import RateWindowRepository
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from api.auth import actor_of
-from schema.introspection import IntrospectionPolicy
+from schema.extensions.introspection import IntrospectionPolicy
 
 SDL_PATH = "/graphql/schema.graphql"
 

@@ -11,9 +11,9 @@ from api.oauth.server import OAuthConfig, OAuthServer
 from api.oauth.tokens import AccessTokenVerifier
 from api.settings import Settings
 from api.stores_config import open_stores
-from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig
-from resolvers.message_hub import MessageHub
+from resolvers.core.clock import Clock
+from resolvers.documents.rules import DocumentConfig
+from resolvers.messaging.hub import MessageHub
 from storage.message_feed import open_feed
 from storage.stores import Stores
 

@@ -15,8 +15,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from resolvers.access_matrix import AccessMatrixError, load_matrix
-from resolvers.document_rules import DocumentConfig
+from resolvers.access.matrix import AccessMatrixError, load_matrix
+from resolvers.documents.rules import DocumentConfig
 
 StackMode = Literal["embedded", "external"]
 SseMode = Literal["s3", "c", "none"]

@@ -15,9 +15,9 @@ import structlog
 
 from api.mail import SmtpSender
 from api.services import Services
-from resolvers import notifications
-from resolvers.due import run_due
-from resolvers.provisioning import run_batch, runner_id
+from resolvers.provisioning.batches import run_batch, runner_id
+from resolvers.spaces import notifications
+from resolvers.spaces.due import run_due
 
 log = structlog.get_logger("espace_sante.workers")
 EMAIL_INTERVAL_SECONDS = 5.0

@@ -19,7 +19,7 @@ The store of revocations not answering is not a revocation: the operation gets
 
 What is not a token matter (a representation that ended, a block, a closed space) is decided
 inside each operation by the access policy, as for HTTP; live messaging checks it per event
-(``resolvers/message_events.py``).
+(``resolvers/messaging/events.py``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 from api.auth import VerifierUnavailable, authenticate_bearer, refusal_error
 from api.oauth.tokens import AccessTokenVerifier
 from api.services import Services
-from schema.context import Context
+from schema.core.context import Context
 
 RECHECK_SECONDS = 5.0
 CLOSE_FORBIDDEN = 4403

@@ -19,16 +19,16 @@ from urllib.parse import urlsplit
 import urllib3
 from minio import Minio
 
-from api.cli_oauth import keyring_for
+from api.cli.oauth import keyring_for
 from api.oauth.dev_tokens import issue_dev_token
 from api.settings import Settings
 from api.stores_config import object_store_config, open_stores
 from bench.harness import Figure, Section, stopwatch
 from bench.objects import CHUNK, SIZE, MiB, raw_transfer
 from bench.server import api_server, free_port, memory_mib, reset_peak
-from resolvers.actors import ActorKind
-from resolvers.clock import SystemClock
-from resolvers.demo import seed_demo, stable_id
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import SystemClock
+from resolvers.demo.seed import seed_demo, stable_id
 
 LEFEVRE_RPPS = "10001234565"  # the demo's primary physician of Camille
 CAMILLE = stable_id("patient:camille")

@@ -28,7 +28,7 @@ from bench.dashboard_data import DASHBOARD, LEFEVRE_RPPS, PATIENT_INS, SCOPES, V
 from bench.harness import Figure, Section
 from bench.server import api_server, cpu_seconds, free_port
 from bench.tokens import issue_tokens
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from storage.stores import Stores
 
 SEQUENTIAL = int(os.environ.get("BENCH_DASHBOARD_REQUESTS", "600"))
@@ -163,7 +163,8 @@ async def run(settings: Settings) -> Section:
             "MongoDB operations for a professional (4 of them audit traces), so under 16 clients "
             "both sides wait on the same server and p50 stays near 1.0×. The CPU the GraphQL "
             "layer adds (about 2.5 ms a dashboard here) is graphql-core walking ~380 fields: "
-            "the ~340 plain ones (attributes filled from the record) take schema/execution.py's "
+            "the ~340 plain ones (attributes filled from the record) take "
+            "schema/extensions/executor.py's "
             "short path, with no ResolveInfo or resolver call; the ~30 resolvers (the patient, "
             "the lists, the profile's sections, each behind its scope check) take graphql-core's "
             "full path with Strawberry's permission extension and argument conversion; variables "

@@ -26,12 +26,15 @@ from starlette.routing import Route
 from api.oauth.tokens import InvalidToken
 from api.services import Services
 from api.settings import Settings
-from resolvers import agenda, conversation_reads, document_reads, people
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import SystemClock
-from resolvers.conversation_reads import ConversationFilter
-from resolvers.document_reads import DocumentFilter
-from resolvers.request_memo import read_only_request
+from resolvers.accounts import people
+from resolvers.agenda import events as agenda
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import SystemClock
+from resolvers.core.request_memo import read_only_request
+from resolvers.documents import reads as document_reads
+from resolvers.documents.reads import DocumentFilter
+from resolvers.messaging import reads as conversation_reads
+from resolvers.messaging.reads import ConversationFilter
 from storage.stores import Stores
 
 SCOPES = (

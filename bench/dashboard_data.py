@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from resolvers import agenda, messaging
-from resolvers.actors import Actor, ActorKind
-from resolvers.agenda_rules import EventInput
-from resolvers.clock import Clock, SystemClock
-from resolvers.demo import seed_demo, stable_id
-from resolvers.document_rules import DocumentConfig
+from resolvers.agenda import events as agenda
+from resolvers.agenda.rules import EventInput
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock, SystemClock
+from resolvers.demo.seed import seed_demo, stable_id
+from resolvers.documents.rules import DocumentConfig
+from resolvers.messaging import writes as messaging
 from storage.stores import Stores
 
 CAMILLE = stable_id("patient:camille")

@@ -21,10 +21,10 @@ from api.stores_config import open_stores
 from bench.harness import Figure, Section
 from bench.server import api_server, free_port
 from bench.tokens import issue_tokens
-from resolvers import profile
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import SystemClock
-from resolvers.demo import seed_demo, stable_id
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import SystemClock
+from resolvers.demo.seed import seed_demo, stable_id
+from resolvers.profile import sections as profile
 from storage.stores import Stores
 
 PATIENT = stable_id("patient:marie-josee")

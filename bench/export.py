@@ -29,9 +29,9 @@ from api.stores_config import object_store_config, open_stores
 from bench.harness import Figure, Section, stopwatch
 from bench.server import api_server, free_port, memory_mib, reset_peak
 from bench.tokens import issue_tokens
-from resolvers.actors import ActorKind
-from resolvers.clock import SystemClock
-from resolvers.demo import seed_demo, stable_id
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import SystemClock
+from resolvers.demo.seed import seed_demo, stable_id
 from storage.stores import Stores
 
 PATIENT = stable_id("patient:jean")

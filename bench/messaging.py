@@ -29,12 +29,12 @@ from api.stores_config import open_stores
 from bench.harness import Figure, Section
 from bench.server import api_server, free_port, memory_mib, reset_peak
 from bench.tokens import issue_tokens
-from resolvers import messaging
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import SystemClock
-from resolvers.demo import seed_demo, stable_id
-from resolvers.document_rules import DocumentConfig
-from resolvers.identity import matricule_authority, nir_key
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import SystemClock
+from resolvers.core.identity import matricule_authority, nir_key
+from resolvers.demo.seed import seed_demo, stable_id
+from resolvers.documents.rules import DocumentConfig
+from resolvers.messaging import writes as messaging
 from storage.patients import PatientDoc, new_space
 from storage.stores import Stores
 

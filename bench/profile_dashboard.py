@@ -17,12 +17,12 @@ from pyinstrument import Profiler
 from pymongo import monitoring
 
 from api.app import create_app
-from api.embedded import EmbeddedStack
+from api.embedded.stack import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
 from bench.dashboard import issue_token
 from bench.dashboard_data import DASHBOARD, LEFEVRE_RPPS, PATIENT_INS, VARIABLES, prepare
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 
 
 class _Operations(monitoring.CommandListener):

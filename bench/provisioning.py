@@ -27,9 +27,9 @@ from pymongo.asynchronous.collection import AsyncCollection
 from api.settings import Settings
 from api.stores_config import open_stores
 from bench.harness import Figure, Section, stopwatch
-from resolvers import provisioning
-from resolvers.clock import SystemClock
-from resolvers.provisioning_lines import parse_csv
+from resolvers.core.clock import SystemClock
+from resolvers.provisioning import batches as provisioning
+from resolvers.provisioning.lines import parse_csv
 from storage.registry import ensure_collections
 from tests.generators.beneficiaries import HEADER, csv_lines
 

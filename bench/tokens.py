@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from api.cli_oauth import keyring_for
+from api.cli.oauth import keyring_for
 from api.oauth.dev_tokens import issue_dev_token
 from api.settings import Settings
-from resolvers.actors import ActorKind
-from resolvers.clock import SystemClock
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import SystemClock
 from storage.stores import Stores
 
 

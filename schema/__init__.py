@@ -19,16 +19,16 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
-from schema.caching import CACHE_SIZE, DocumentCache
-from schema.cost import QueryCostLimiter
-from schema.errors import ErrorPresenter, log_errors
-from schema.execution import ServiceExecutor
-from schema.ids import IdGuard
-from schema.introspection import IntrospectionGuard, IntrospectionPolicy
-from schema.limits import limit_rules
-from schema.observability import OperationObserver, OperationRecorder
-from schema.profile import SECTION_TYPES
-from schema.request_scope import PerOperationState
+from schema.core.errors import ErrorPresenter, log_errors
+from schema.core.request_scope import PerOperationState
+from schema.extensions.caching import CACHE_SIZE, DocumentCache
+from schema.extensions.cost import QueryCostLimiter
+from schema.extensions.executor import ServiceExecutor
+from schema.extensions.ids import IdGuard
+from schema.extensions.introspection import IntrospectionGuard, IntrospectionPolicy
+from schema.extensions.limits import limit_rules
+from schema.extensions.observability import OperationObserver, OperationRecorder
+from schema.profile.types import SECTION_TYPES
 from schema.root import Mutation, Query, Subscription
 
 

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 import strawberry
 
-from schema.access import AccessMutations, AccessQuery
-from schema.agenda import AgendaQuery
-from schema.agenda_mutations import AgendaMutations
-from schema.catalogue import CatalogueMutations, CatalogueQuery
-from schema.document_mutations import DocumentMutations
-from schema.documents import DocumentQuery
-from schema.export_mutations import ExportMutations
-from schema.messaging import MessagingQuery
-from schema.messaging_events import MessagingSubscription
-from schema.messaging_mutations import MessagingMutations
-from schema.people import PeopleQuery
-from schema.profile import MeasurementTypesQuery
-from schema.profile_mutations import ProfileMutations
-from schema.provisioning import ProvisioningMutations, ProvisioningQuery
-from schema.service import ServiceQuery, ServiceSubscription
-from schema.spaces import SpaceMutations
-from schema.terminology import TerminologyQuery
+from schema.access.types import AccessMutations, AccessQuery
+from schema.accounts.types import PeopleQuery
+from schema.agenda.mutations import AgendaMutations
+from schema.agenda.types import AgendaQuery
+from schema.catalogue.types import CatalogueMutations, CatalogueQuery
+from schema.documents.exports import ExportMutations
+from schema.documents.mutations import DocumentMutations
+from schema.documents.types import DocumentQuery
+from schema.messaging.mutations import MessagingMutations
+from schema.messaging.subscriptions import MessagingSubscription
+from schema.messaging.types import MessagingQuery
+from schema.profile.mutations import ProfileMutations
+from schema.profile.types import MeasurementTypesQuery
+from schema.provisioning.types import ProvisioningMutations, ProvisioningQuery
+from schema.service.terminology import TerminologyQuery
+from schema.service.types import ServiceQuery, ServiceSubscription
+from schema.spaces.types import SpaceMutations
 
 
 @strawberry.type

@@ -3,7 +3,7 @@
 A record is written before its bytes, as ``pending``: whatever fails midway, the record says
 which key to clean up (``espace-sante reconcile``). It becomes ``available`` only once the
 bytes are stored and checked. Versions of one document share a ``set_id``; the replaced ones
-stay, marked ``replaced``. Who sees what is decided by ``resolvers.document_rules`` and applied
+stay, marked ``replaced``. Who sees what is decided by ``resolvers.documents.rules`` and applied
 in the query itself, on the flags below.
 """
 

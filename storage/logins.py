@@ -17,7 +17,7 @@ class LoginDoc(TypedDict):
     user_id: str
     password_hash: str  # argon2
     # no longer read: failures are counted per source and account in rate_windows, and no login
-    # is ever locked (resolvers/guessing.py); kept so that stored documents keep their shape
+    # is ever locked (resolvers/core/guessing.py); kept so that stored documents keep their shape
     failed_attempts: int
     locked_until: datetime | None
     created_at: datetime

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from resolvers.identity import luhn_check_digit
-from resolvers.terminology import CodeList, terminology
+from resolvers.core.identity import luhn_check_digit
+from resolvers.core.terminology import CodeList, terminology
 from storage.access import EmergencyAccessDoc
 from storage.documents import DocumentDoc
 from storage.ids import new_id

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.oauth_support import CALLBACK, PATIENT_INS, Browser, Live
 from tests.tokens import token_factory
 

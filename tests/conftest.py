@@ -20,7 +20,7 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.embedded import EmbeddedStack
+from api.embedded.stack import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
 from api.stores_config import object_store_config

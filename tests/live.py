@@ -19,13 +19,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.error import URLError
 
-from api.cli import seed_demo_data
+from api.cli.main import seed_demo_data
 from api.oauth.dev_tokens import issue_dev_token
 from api.oauth.keys import KeyRing
 from api.settings import Settings
 from api.stores_config import open_stores
-from resolvers.actors import ActorKind
-from resolvers.clock import SystemClock
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import SystemClock
 
 START_TIMEOUT_SECONDS = 60
 

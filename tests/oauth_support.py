@@ -18,9 +18,9 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import Settings
-from resolvers import clients
-from resolvers.clock import Clock, SystemClock
-from resolvers.demo import DEMO_PATIENT_PASSWORD, DEMO_PROFESSIONAL_PASSWORD, seed_demo
+from resolvers.accounts import clients
+from resolvers.core.clock import Clock, SystemClock
+from resolvers.demo.seed import DEMO_PATIENT_PASSWORD, DEMO_PROFESSIONAL_PASSWORD, seed_demo
 from tests.storage.helpers import open_test_stores
 from tests.support import serve_app
 

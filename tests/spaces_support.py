@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from resolvers import notifications
-from resolvers.notifications import Message
-from resolvers.spaces import opening_date
+from resolvers.spaces import notifications
+from resolvers.spaces.lifecycle import opening_date
+from resolvers.spaces.notifications import Message
 from storage.ids import new_id
 from storage.patients import PatientDoc, Sex, SpaceStatus, new_space
 from storage.stores import Stores

@@ -8,8 +8,8 @@ from datetime import timedelta
 from starlette.applications import Starlette
 
 from api.oauth.dev_tokens import issue_dev_token
-from resolvers.actors import ActorKind
-from resolvers.demo import seed_demo
+from resolvers.core.actors import ActorKind
+from resolvers.demo.seed import seed_demo
 
 TokenFactory = Callable[..., Awaitable[str]]
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from api.cli_support import fail_on_domain_error, running_stack, with_stores
-from resolvers.clock import SystemClock
-from resolvers.document_import import ImportReport, import_file
-from resolvers.reconcile import ReconcileReport, reconcile
-from resolvers.xdm import MalformedArchive
+from api.cli.support import fail_on_domain_error, running_stack, with_stores
+from resolvers.core.clock import SystemClock
+from resolvers.documents.legacy_import import ImportReport, import_file
+from resolvers.documents.reconcile import ReconcileReport, reconcile
+from resolvers.documents.xdm.archive import MalformedArchive
 from storage.stores import Stores
 
 CLOCK = SystemClock()

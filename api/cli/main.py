@@ -15,17 +15,17 @@ import click
 import uvicorn
 
 from api.app import create_app
-from api.cli_documents import import_xdm, reconcile_command
-from api.cli_oauth import clients, dev_token, keys
-from api.cli_spaces import export_postal, provision, run_due_command, send_emails
-from api.cli_support import running_stack, with_stores
-from resolvers.clients import register_graphiql_client
-from resolvers.clock import SystemClock
-from resolvers.demo import SeedReport, seed_demo, stable_id
-from resolvers.demo_messages import seed_messages
-from resolvers.errors import InvalidInput
+from api.cli.documents import import_xdm, reconcile_command
+from api.cli.oauth import clients, dev_token, keys
+from api.cli.spaces import export_postal, provision, run_due_command, send_emails
+from api.cli.support import running_stack, with_stores
+from resolvers.accounts.clients import register_graphiql_client
+from resolvers.core.clock import SystemClock
+from resolvers.core.errors import InvalidInput
+from resolvers.demo.messages import seed_messages
+from resolvers.demo.seed import SeedReport, seed_demo, stable_id
 from schema import SchemaLimits, build_schema
-from schema.scopes_doc import render as render_scopes_doc
+from schema.core.scopes_doc import render as render_scopes_doc
 from storage.stores import Stores
 
 

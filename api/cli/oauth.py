@@ -6,13 +6,13 @@ from datetime import timedelta
 
 import click
 
-from api.cli_support import fail_on_domain_error, running_stack, with_stores
+from api.cli.support import fail_on_domain_error, running_stack, with_stores
 from api.oauth.dev_tokens import issue_dev_token
 from api.oauth.keys import KeyRing
 from api.settings import Settings
-from resolvers import clients as client_use_cases
-from resolvers.actors import ActorKind
-from resolvers.clock import SystemClock
+from resolvers.accounts import clients as client_use_cases
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import SystemClock
 from storage.stores import Stores
 
 

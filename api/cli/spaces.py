@@ -10,11 +10,12 @@ from pathlib import Path
 import anyio
 import click
 
-from api.cli_support import fail_on_domain_error, running_stack, with_stores
+from api.cli.support import fail_on_domain_error, running_stack, with_stores
 from api.mail import SmtpSender
-from resolvers import notifications, provisioning
-from resolvers.clock import SystemClock
-from resolvers.due import run_due
+from resolvers.core.clock import SystemClock
+from resolvers.provisioning import batches as provisioning
+from resolvers.spaces import notifications
+from resolvers.spaces.due import run_due
 from storage.provisioning import BatchDoc
 from storage.stores import Stores
 

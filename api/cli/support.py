@@ -12,11 +12,11 @@ from typing import NoReturn, TypeVar
 import click
 from pydantic import ValidationError
 
-from api.embedded import EmbeddedStack, EmbeddedStackError
+from api.embedded.stack import EmbeddedStack, EmbeddedStackError
 from api.logs import configure_logging
 from api.settings import Settings
 from api.stores_config import open_stores
-from resolvers.errors import DomainError
+from resolvers.core.errors import DomainError
 from storage.stores import Stores
 
 T = TypeVar("T")

@@ -10,11 +10,11 @@ from datetime import timedelta
 
 from api.oauth.keys import KeyRing
 from api.oauth.tokens import Subject, allow_list_entry, sign_access_token
-from resolvers.actors import ActorKind
-from resolvers.clock import Clock
-from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.identity import normalize_matricule, normalize_rpps
-from resolvers.scopes import SCOPES, allowed_for, parse_scopes
+from resolvers.access.scopes import SCOPES, allowed_for, parse_scopes
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, InvalidInput, NotFound
+from resolvers.core.identity import normalize_matricule, normalize_rpps
 from storage.oauth_clients import OAuthClientDoc
 from storage.stores import Stores
 

@@ -24,9 +24,9 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import AuthorizationCodeMixin, OpenIDCode, UserInfo
 
 from api.oauth.models import AuthorizationCode, Client, RefreshToken, User
-from resolvers import pairings
-from resolvers.actors import ActorKind
-from resolvers.scopes import allowed_for
+from resolvers.access.scopes import allowed_for
+from resolvers.catalogue import pairings
+from resolvers.core.actors import ActorKind
 from storage.oauth_grants import AuthorizationCodeDoc, token_hash
 
 if TYPE_CHECKING:

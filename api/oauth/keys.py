@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc.jwk import KeySet, RSAKey
 
-from resolvers.clock import Clock
+from resolvers.core.clock import Clock
 from storage.signing_keys import SigningKeyDoc, SigningKeyRepository
 
 ALGORITHM = "RS256"

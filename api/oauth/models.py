@@ -11,7 +11,7 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oidc.core import AuthorizationCodeMixin
 
 from api.oauth.tokens import Subject
-from resolvers.passwords import verify_password_blocking
+from resolvers.accounts.passwords import verify_password_blocking
 from storage.oauth_clients import OAuthClientDoc
 from storage.oauth_grants import AuthorizationCodeDoc, RefreshTokenDoc
 

@@ -25,11 +25,12 @@ from api.oauth.pages import error_page, page_csp, render
 from api.oauth.server import OAuthResponse, OAuthServer, RequestData
 from api.oauth.tokens import AccessTokenVerifier, InvalidToken
 from api.services import Services
-from resolvers import guessing, logins
-from resolvers.actors import ActorKind
-from resolvers.errors import DomainError
-from resolvers.pairings import referenced_app
-from resolvers.scopes import BY_NAME, SCOPES
+from resolvers.access.scopes import BY_NAME, SCOPES
+from resolvers.accounts import logins
+from resolvers.catalogue.pairings import referenced_app
+from resolvers.core import guessing
+from resolvers.core.actors import ActorKind
+from resolvers.core.errors import DomainError
 
 
 class Authenticator(Protocol):

@@ -33,9 +33,9 @@ from api.oauth.errors import describe
 from api.oauth.keys import KeyRing
 from api.oauth.models import Client, User
 from api.oauth.tokens import Subject, allow_list_entry, sign_access_token, unverified_claims
-from resolvers.actors import ActorKind
-from resolvers.clock import Clock
-from resolvers.scopes import SCOPES
+from resolvers.access.scopes import SCOPES
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import Clock
 from storage.ids import new_id
 from storage.oauth_grants import RefreshTokenDoc, token_hash
 from storage.stores import Stores

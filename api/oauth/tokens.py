@@ -20,8 +20,8 @@ from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwt import JWTClaimsRegistry
 
 from api.oauth.keys import ALGORITHM, KeyRing
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock
 from storage.oauth_grants import AccessTokenDoc, AccessTokenRepository
 
 TYP = "at+jwt"

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute, Route
 from api.oauth.pages import Explanation, error_page
 from api.oauth.routes import sign_in
 from api.services import Services
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 
 
 class UpstreamAuthenticator:

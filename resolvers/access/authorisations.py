@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resolvers.access import Relation, Standing
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import trace
-from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig, check_reason
-from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.guard import HIDDEN_PATIENT, OPEN, as_if_hidden, open_patient
-from resolvers.notifications import tell_professional
-from resolvers.spaces import notice
+from resolvers.access.guard import HIDDEN_PATIENT, OPEN, as_if_hidden, open_patient
+from resolvers.access.policy import Relation, Standing
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, InvalidInput, NotFound
+from resolvers.documents.rules import DocumentConfig, check_reason
+from resolvers.spaces.lifecycle import notice
+from resolvers.spaces.notifications import tell_professional
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
 from storage.ids import new_id
 from storage.patients import PatientDoc

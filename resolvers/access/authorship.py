@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from resolvers.actors import Actor, ActorKind
+from resolvers.core.actors import Actor, ActorKind
 
 
 def same_author(actor: Actor, author: Mapping[str, Any] | None) -> bool:

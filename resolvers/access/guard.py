@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from resolvers.access import Standing, document_decision, standing_of
-from resolvers.access_matrix import AccessMatrix
-from resolvers.actors import Actor
-from resolvers.audit import trace
-from resolvers.clock import Clock
-from resolvers.errors import Forbidden, NotFound
-from resolvers.request_memo import once
+from resolvers.access.matrix import AccessMatrix
+from resolvers.access.policy import Standing, document_decision, standing_of
+from resolvers.core.actors import Actor
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, NotFound
+from resolvers.core.request_memo import once
 from storage.documents import DocumentDoc
 from storage.patients import PatientDoc, new_space
 from storage.stores import Stores

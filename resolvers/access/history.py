@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from resolvers.access import Relation, Standing, document_filter
-from resolvers.access_matrix import AccessMatrix
-from resolvers.actors import Actor
-from resolvers.agenda import visibility
-from resolvers.audit import trace
-from resolvers.clock import Clock
-from resolvers.errors import Forbidden, InvalidInput
-from resolvers.guard import open_patient
-from resolvers.pagination import decode_cursor, page_size
+from resolvers.access.guard import open_patient
+from resolvers.access.matrix import AccessMatrix
+from resolvers.access.policy import Relation, Standing, document_filter
+from resolvers.agenda.events import visibility
+from resolvers.core.actors import Actor
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, InvalidInput
+from resolvers.core.pagination import decode_cursor, page_size
 from storage.audit import AccessEventDoc
 from storage.repository import Page
 from storage.stores import Stores

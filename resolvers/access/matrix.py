@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from resolvers.terminology import CodeList, terminology
+from resolvers.core.terminology import CodeList, terminology
 
 ALL = "*"
 DEFAULT_SOURCE = "default"

@@ -31,10 +31,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from resolvers.access_matrix import AccessMatrix
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
-from resolvers.request_memo import once
+from resolvers.access.matrix import AccessMatrix
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock
+from resolvers.core.request_memo import once
 from storage.access import AuthorisationDoc
 from storage.documents import DocumentDoc
 from storage.patients import PatientDoc

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from resolvers.actors import ActorKind
-from resolvers.errors import InvalidInput
+from resolvers.core.actors import ActorKind
+from resolvers.core.errors import InvalidInput
 
 PATIENT, PROFESSIONAL, APP, OPERATOR = (
     ActorKind.PATIENT,

@@ -6,11 +6,11 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from resolvers.actors import ActorKind
-from resolvers.clock import Clock
-from resolvers.errors import InvalidInput, NotFound
-from resolvers.passwords import hash_password
-from resolvers.scopes import allowed_for, parse_scopes
+from resolvers.access.scopes import allowed_for, parse_scopes
+from resolvers.accounts.passwords import hash_password
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import Clock
+from resolvers.core.errors import InvalidInput, NotFound
 from storage.oauth_clients import ClientKind, OAuthClientDoc
 from storage.stores import Stores
 

@@ -2,18 +2,18 @@
 
 Failures say nothing about which part was wrong (no account enumeration) and take as long as a
 success: an unknown login is checked against a decoy Argon2 hash. Repeated failures stop the
-source they come from and slow the login down, but never lock it (``resolvers/guessing.py``): a
+source they come from and slow the login down, but never lock it (``resolvers/core/guessing.py``): a
 stranger failing on purpose must not keep a person out, nor learn that the account exists.
 """
 
 from __future__ import annotations
 
-from resolvers import guessing
-from resolvers.actors import ActorKind
-from resolvers.clock import Clock
-from resolvers.errors import DomainError, InvalidInput
-from resolvers.identity import normalize_matricule, normalize_rpps
-from resolvers.passwords import MIN_LENGTH, hash_password, verify_password
+from resolvers.accounts.passwords import MIN_LENGTH, hash_password, verify_password
+from resolvers.core import guessing
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import Clock
+from resolvers.core.errors import DomainError, InvalidInput
+from resolvers.core.identity import normalize_matricule, normalize_rpps
 from storage.logins import LoginDoc, login_id
 from storage.stores import Stores
 

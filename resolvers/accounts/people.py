@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from resolvers.access import standing_of
-from resolvers.actors import Actor
-from resolvers.clock import Clock
-from resolvers.errors import NotFound
-from resolvers.guard import open_patient
+from resolvers.access.guard import open_patient
+from resolvers.access.policy import standing_of
+from resolvers.core.actors import Actor
+from resolvers.core.clock import Clock
+from resolvers.core.errors import NotFound
 from storage.patients import PatientDoc
 from storage.professionals import ProfessionalDoc
 from storage.stores import Stores

@@ -18,9 +18,11 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from resolvers.access import Relation, Standing
-from resolvers.actors import Actor, ActorKind
-from resolvers.agenda_rules import (
+from resolvers.access.authorship import may_lift, same_author
+from resolvers.access.guard import UNKNOWN, as_if_hidden, open_patient
+from resolvers.access.policy import Relation, Standing
+from resolvers.agenda.recurrence import Occurrence, Series, zone
+from resolvers.agenda.rules import (
     MAX_LOCATION,
     MAX_NOTES,
     MAX_TITLE,
@@ -30,13 +32,11 @@ from resolvers.agenda_rules import (
     text,
     timing,
 )
-from resolvers.audit import author_of, trace
-from resolvers.authorship import may_lift, same_author
-from resolvers.clock import Clock
-from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolvers.guard import UNKNOWN, as_if_hidden, open_patient
-from resolvers.pagination import decode_cursor, page_size
-from resolvers.recurrence import Occurrence, Series, zone
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import author_of, trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from resolvers.core.pagination import decode_cursor, page_size
 from storage.agenda import EventAuthorDoc, EventDoc, EventFields
 from storage.ids import new_id
 from storage.stores import Stores

@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vRecur
 
-from resolvers.access import Relation
-from resolvers.actors import Actor
-from resolvers.audit import author_of, trace
-from resolvers.clock import Clock
-from resolvers.errors import Forbidden
-from resolvers.guard import OPEN, open_patient
+from resolvers.access.guard import OPEN, open_patient
+from resolvers.access.policy import Relation
+from resolvers.core.actors import Actor
+from resolvers.core.audit import author_of, trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden
 from storage.agenda import EventDoc, FeedDoc
 from storage.ids import new_id
 from storage.profile import AuthorDoc

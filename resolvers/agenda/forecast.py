@@ -20,16 +20,16 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from resolvers import agenda
-from resolvers.access import Relation, Standing
-from resolvers.actors import Actor
-from resolvers.agenda_rules import DEFAULT_ZONE, EventInput
-from resolvers.audit import trace
-from resolvers.clock import Clock
-from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolvers.forecast import CATEGORIES, ForecastEntry, entry, forecast
-from resolvers.guard import open_patient
-from resolvers.prevention import PreventionMessage, messages
+from resolvers.access.guard import open_patient
+from resolvers.access.policy import Relation, Standing
+from resolvers.agenda import events as agenda
+from resolvers.agenda.prevention import PreventionMessage, messages
+from resolvers.agenda.rules import DEFAULT_ZONE, EventInput
+from resolvers.agenda.schedule import CATEGORIES, ForecastEntry, entry, forecast
+from resolvers.core.actors import Actor
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from storage.agenda import EventDoc, PreferencesDoc
 from storage.patients import PatientDoc
 from storage.stores import Stores

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from resolvers.forecast import ForecastCalendar, ForecastEntry, age_on, due_on
+from resolvers.agenda.schedule import ForecastCalendar, ForecastEntry, age_on, due_on
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from dateutil.rrule import rrule, rruleset, rrulestr
 
-from resolvers.errors import InvalidInput
+from resolvers.core.errors import InvalidInput
 
 FIELD = "recurrence"
 FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from resolvers.errors import InvalidInput
-from resolvers.recurrence import Series, normalise, zone
+from resolvers.agenda.recurrence import Series, normalise, zone
+from resolvers.core.errors import InvalidInput
 
 KINDS = ("appointment", "reminder", "vaccination", "examination", "dental", "other")
 DEFAULT_ZONE = "Europe/Paris"

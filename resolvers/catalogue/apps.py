@@ -14,13 +14,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from resolvers import clients
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
-from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolvers.pagination import decode_cursor, page_size
-from resolvers.scopes import APP, BY_NAME
-from resolvers.text import prefix_query, search_words
+from resolvers.access.scopes import APP, BY_NAME
+from resolvers.accounts import clients
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from resolvers.core.pagination import decode_cursor, page_size
+from resolvers.core.text import prefix_query, search_words
 from storage.catalogue import AppStatus, CatalogueAppDoc, CategoryDoc, Domain
 from storage.ids import new_id
 from storage.repository import Page

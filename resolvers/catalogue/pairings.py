@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from resolvers.access import Relation
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import trace
-from resolvers.catalogue import DATA_SCOPES
-from resolvers.clock import Clock
-from resolvers.errors import Forbidden, NotFound
-from resolvers.guard import open_patient
+from resolvers.access.guard import open_patient
+from resolvers.access.policy import Relation
+from resolvers.catalogue.apps import DATA_SCOPES
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, NotFound
 from storage.catalogue import CatalogueAppDoc, PairingDoc
 from storage.stores import Stores
 

@@ -15,10 +15,10 @@ from contextvars import ContextVar
 
 import anyio
 
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
-from resolvers.errors import DomainError
-from resolvers.request_memo import once
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock
+from resolvers.core.errors import DomainError
+from resolvers.core.request_memo import once
 from storage.audit import AccessEventDoc, Outcome
 from storage.documents import AuthorDoc as DocumentAuthor
 from storage.ids import new_id

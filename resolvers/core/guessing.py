@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 
 import anyio
 
-from resolvers.clock import Clock
+from resolvers.core.clock import Clock
 from storage.stores import Stores
 
 WINDOW = timedelta(minutes=15)

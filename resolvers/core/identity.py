@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from resolvers.errors import InvalidInput
+from resolvers.core.errors import InvalidInput
 
 # OIDs of the assigning authorities (ANS, INS reference): NIR and NIA.
 OID_NIR = "1.2.250.1.213.1.4.8"

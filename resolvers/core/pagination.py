@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from resolvers.errors import InvalidInput
+from resolvers.core.errors import InvalidInput
 from storage.repository import Keyset
 
 DEFAULT_PAGE = 20

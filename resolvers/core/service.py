@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
-from resolvers.clock import Clock
-from resolvers.errors import InvalidInput
+from resolvers.core.clock import Clock
+from resolvers.core.errors import InvalidInput
 
 MIN_INTERVAL_SECONDS = 0.1
 MAX_INTERVAL_SECONDS = 60.0

@@ -9,7 +9,7 @@ import re
 import unicodedata
 from typing import Any
 
-from resolvers.errors import InvalidInput
+from resolvers.core.errors import InvalidInput
 
 SEARCH_MAX = 100
 

@@ -3,10 +3,10 @@ report attached, and she answers. Loaded by ``espace-sante seed-demo`` and ``ser
 
 from __future__ import annotations
 
-from resolvers import messaging
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock
+from resolvers.documents.rules import DocumentConfig
+from resolvers.messaging import writes as messaging
 from storage.stores import Stores
 
 SCOPES = frozenset({"messages:read", "messages:write", "documents:read"})

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from resolvers import measurements, profile
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock
+from resolvers.profile import measurements
+from resolvers.profile import sections as profile
 from storage.profile import Section
 from storage.stores import Stores
 

@@ -11,14 +11,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from resolvers import demo_files
-from resolvers.actors import ActorKind
-from resolvers.clock import Clock
-from resolvers.demo_profile import seed_profile
-from resolvers.identity import luhn_check_digit, matricule_authority, nir_key
-from resolvers.logins import set_password_hash
-from resolvers.passwords import hash_password
-from resolvers.terminology import CodeList, terminology
+from resolvers.accounts.logins import set_password_hash
+from resolvers.accounts.passwords import hash_password
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import Clock
+from resolvers.core.identity import luhn_check_digit, matricule_authority, nir_key
+from resolvers.core.terminology import CodeList, terminology
+from resolvers.demo import files as demo_files
+from resolvers.demo.profile import seed_profile
 from storage.documents import DocumentDoc
 from storage.logins import login_id
 from storage.patients import PatientDoc, Sex, new_space

@@ -26,17 +26,17 @@ from typing import Any
 
 import anyio
 
-from resolvers.access import document_decision, standing_of
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import author_of, refusals_traced, trace
-from resolvers.authorship import same_author
-from resolvers.clock import Clock
-from resolvers.document_protections import inherited, setter
-from resolvers.document_rules import DocumentConfig, Metadata, MetadataInput, check_metadata
-from resolvers.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolvers.formats import HEAD_SIZE, check_format, declared_format
-from resolvers.guard import UNKNOWN, as_if_hidden
-from resolvers.profile import writable_patient
+from resolvers.access.authorship import same_author
+from resolvers.access.guard import UNKNOWN, as_if_hidden
+from resolvers.access.policy import document_decision, standing_of
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import author_of, refusals_traced, trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from resolvers.documents.formats import HEAD_SIZE, check_format, declared_format
+from resolvers.documents.protections import inherited, setter
+from resolvers.documents.rules import DocumentConfig, Metadata, MetadataInput, check_metadata
+from resolvers.profile.sections import writable_patient
 from storage.documents import AuthorDoc, DocumentDoc
 from storage.errors import ObjectTooLarge
 from storage.ids import new_id

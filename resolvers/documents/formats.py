@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from resolvers.errors import InvalidInput
+from resolvers.core.errors import InvalidInput
 
 PDF, CDA, JPEG, PNG, TEXT = "application/pdf", "text/xml", "image/jpeg", "image/png", "text/plain"
 FORMATS: dict[str, str] = {

@@ -30,20 +30,26 @@ import anyio
 import anyio.to_thread
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig
-from resolvers.documents import HOLD_BACK, new_object_key
-from resolvers.errors import Forbidden
-from resolvers.xdm import MalformedArchive, XdmArchive, XdmDocument, read_archive, verify_contents
-from resolvers.xdm_authors import XdmAuthor, XdmIdentifier
-from resolvers.xdm_codes import (
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden
+from resolvers.documents.deposit import HOLD_BACK, new_object_key
+from resolvers.documents.rules import DocumentConfig
+from resolvers.documents.xdm.archive import (
+    MalformedArchive,
+    XdmArchive,
+    XdmDocument,
+    read_archive,
+    verify_contents,
+)
+from resolvers.documents.xdm.authors import XdmAuthor, XdmIdentifier
+from resolvers.documents.xdm.codes import (
     check_format_code,
     checked_class,
     checked_confidentiality,
     checked_type,
 )
-from resolvers.xdm_content import Content, inspect
+from resolvers.documents.xdm.content import Content, inspect
 from storage.audit import AccessEventDoc
 from storage.documents import AuthorDoc, CodedDoc, DocumentDoc, IdentifierDoc
 from storage.ids import new_id

@@ -6,9 +6,10 @@ and the time rules that ``run-due`` applies.
 - The depositing professional releases a document held back from the patient; without that, it
   shows by itself one month after deposit, the patient told at two weeks (R1111-53).
 - The author or the holder hides a document from legal representatives, or shows it again.
-- A protection keeps who set it: only they, or the holder, lift it (``resolvers.authorship``);
+- A protection keeps who set it: only they, or the holder, lift it
+  (``resolvers.access.authorship``);
   it covers every version of the document, and a new version inherits it
-  (``resolvers.document_protections``).
+  (``resolvers.documents.protections``).
 - The holder deletes a document (every version): archived at once, bytes purged later.
 - The author withdraws a document, with a reason: nobody sees it any more.
 """
@@ -19,17 +20,17 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from resolvers.access import Standing
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import refusals_traced, trace
-from resolvers.authorship import is_holder, may_lift, same_author
-from resolvers.clock import Clock
-from resolvers.document_protections import LIFT_REFUSED, Flag, setter
-from resolvers.document_rules import DocumentConfig, check_reason
-from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.guard import open_document
-from resolvers.profile import writable_patient
-from resolvers.spaces import notice
+from resolvers.access.authorship import is_holder, may_lift, same_author
+from resolvers.access.guard import open_document
+from resolvers.access.policy import Standing
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import refusals_traced, trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, InvalidInput, NotFound
+from resolvers.documents.protections import LIFT_REFUSED, Flag, setter
+from resolvers.documents.rules import DocumentConfig, check_reason
+from resolvers.profile.sections import writable_patient
+from resolvers.spaces.lifecycle import notice
 from storage.documents import DocumentDoc
 from storage.stores import Stores
 

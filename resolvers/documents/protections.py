@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from resolvers.actors import Actor
-from resolvers.audit import author_of
+from resolvers.core.actors import Actor
+from resolvers.core.audit import author_of
 from storage.documents import DocumentDoc
 from storage.profile import AuthorDoc
 from storage.stores import Stores

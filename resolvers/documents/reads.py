@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from resolvers.access import document_decision, document_filter, standing_of
-from resolvers.actors import Actor
-from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig
-from resolvers.errors import InvalidInput
-from resolvers.guard import open_document, open_patient
-from resolvers.identity import normalize_rpps
-from resolvers.pagination import decode_cursor, page_size
-from resolvers.request_memo import once
+from resolvers.access.guard import open_document, open_patient
+from resolvers.access.policy import document_decision, document_filter, standing_of
+from resolvers.core.actors import Actor
+from resolvers.core.clock import Clock
+from resolvers.core.errors import InvalidInput
+from resolvers.core.identity import normalize_rpps
+from resolvers.core.pagination import decode_cursor, page_size
+from resolvers.core.request_memo import once
+from resolvers.documents.rules import DocumentConfig
 from storage.documents import DocumentDoc
 from storage.repository import Page
 from storage.stores import Stores

@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from resolvers.clock import Clock
-from resolvers.document_lifecycle import purge_archived
-from resolvers.document_protections import inherited
-from resolvers.documents import OBJECT_PREFIX, discard
+from resolvers.core.clock import Clock
+from resolvers.documents.deposit import OBJECT_PREFIX, discard
+from resolvers.documents.lifecycle import purge_archived
+from resolvers.documents.protections import inherited
 from storage.documents import DocumentDoc
 from storage.stores import Stores
 

@@ -1,6 +1,6 @@
 """The operator's document settings and the metadata a deposit must carry.
 
-Who reads which document is the access policy's (``resolvers.access``)."""
+Who reads which document is the access policy's (``resolvers.access.policy``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 
-from resolvers.access_matrix import AccessMatrix, load_matrix
-from resolvers.actors import Actor, ActorKind
-from resolvers.errors import InvalidInput
-from resolvers.terminology import CodeList, terminology
+from resolvers.access.matrix import AccessMatrix, load_matrix
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.errors import InvalidInput
+from resolvers.core.terminology import CodeList, terminology
 from storage.documents import CodedDoc
 
 MIB = 1024 * 1024

@@ -6,20 +6,20 @@ space (messaging needs no care relationship, as with a letter) unless the patien
 a block closes the professional's conversations with that patient, reading included, from their
 next request on. A professional sees only the conversations they started.
 
-As everywhere (``resolvers.guard``), a refusal is traced and answered like a missing id.
+As everywhere (``resolvers.access.guard``), a refusal is traced and answered like a missing id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resolvers.access import OPEN, Relation, choice_of, standing_of
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import trace
-from resolvers.clock import Clock
-from resolvers.errors import Forbidden, NotFound
-from resolvers.guard import UNKNOWN, as_if_hidden
-from resolvers.request_memo import once
+from resolvers.access.guard import UNKNOWN, as_if_hidden
+from resolvers.access.policy import OPEN, Relation, choice_of, standing_of
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, NotFound
+from resolvers.core.request_memo import once
 from storage.messages import ConversationDoc
 from storage.patients import PatientDoc
 from storage.stores import Stores

@@ -19,13 +19,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from resolvers.access import Relation
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import author_of, trace
-from resolvers.clock import Clock
-from resolvers.errors import DomainError, InvalidInput, Unauthenticated
-from resolvers.message_hub import ListenerFailed, MessageHub, patient_key, professional_key
-from resolvers.messaging_access import mailbox_relation, open_mailbox
+from resolvers.access.policy import Relation
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import author_of, trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import DomainError, InvalidInput, Unauthenticated
+from resolvers.messaging.access import mailbox_relation, open_mailbox
+from resolvers.messaging.hub import ListenerFailed, MessageHub, patient_key, professional_key
 from storage.message_feed import Audience, FeedEvent, PositionLost, open_feed
 from storage.profile import AuthorDoc
 from storage.stores import Stores

@@ -13,15 +13,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resolvers.access import OPEN, document_filter, standing_of
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import trace
-from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig
-from resolvers.errors import InvalidInput
-from resolvers.messaging_access import Mailbox, open_conversation, open_mailbox
-from resolvers.pagination import decode_cursor, page_size
-from resolvers.text import prefix_query
+from resolvers.access.policy import OPEN, document_filter, standing_of
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import InvalidInput
+from resolvers.core.pagination import decode_cursor, page_size
+from resolvers.core.text import prefix_query
+from resolvers.documents.rules import DocumentConfig
+from resolvers.messaging.access import Mailbox, open_conversation, open_mailbox
 from storage.documents import DocumentDoc
 from storage.messages import ConversationDoc, MessageDoc
 from storage.repository import Page

@@ -23,14 +23,14 @@ from typing import Any
 
 from pymongo.asynchronous.client_session import AsyncClientSession
 
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import author_of, refusals_traced, trace
-from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig
-from resolvers.errors import DomainError, Forbidden, InvalidInput
-from resolvers.guard import open_document
-from resolvers.messaging_access import open_conversation, open_mailbox
-from resolvers.text import search_words
+from resolvers.access.guard import open_document
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import author_of, refusals_traced, trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import DomainError, Forbidden, InvalidInput
+from resolvers.core.text import search_words
+from resolvers.documents.rules import DocumentConfig
+from resolvers.messaging.access import open_conversation, open_mailbox
 from storage.ids import new_id
 from storage.messages import (
     ConversationDoc,

@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from functools import cache
 from importlib.resources import files
 
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import author_of, outcome_traced
-from resolvers.authorship import same_author
-from resolvers.clock import Clock
-from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.guard import open_patient
-from resolvers.profile import record_change
+from resolvers.access.authorship import same_author
+from resolvers.access.guard import open_patient
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import author_of, outcome_traced
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, InvalidInput, NotFound
+from resolvers.profile.sections import record_change
 from storage.ids import new_id
 from storage.profile import ComponentDoc, MeasurementDoc
 from storage.stores import Stores

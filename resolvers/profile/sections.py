@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import author_of
-from resolvers.clock import Clock
-from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.guard import open_patient
+from resolvers.access.guard import open_patient
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import author_of
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, InvalidInput, NotFound
 from storage.ids import new_id
 from storage.patients import PatientDoc
 from storage.profile import AuthorDoc, EntryDoc, Section

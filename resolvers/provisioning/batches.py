@@ -19,16 +19,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from resolvers.clock import Clock
-from resolvers.errors import DomainError, InvalidInput, NotFound
-from resolvers.provisioning_lines import (
+from resolvers.core.clock import Clock
+from resolvers.core.errors import DomainError, InvalidInput, NotFound
+from resolvers.provisioning.lines import (
     Beneficiary,
     LineRejected,
     check_header,
     parse_csv,
     parse_ndjson,
 )
-from resolvers.spaces import notice, opening_date
+from resolvers.spaces.lifecycle import notice, opening_date
 from storage.ids import new_id
 from storage.patients import PatientDoc, new_space
 from storage.provisioning import BatchDoc, CheckpointDoc, FileFormat, RejectionDoc

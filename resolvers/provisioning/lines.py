@@ -18,8 +18,8 @@ from typing import Any
 
 import orjson
 
-from resolvers.errors import InvalidInput
-from resolvers.identity import matricule_authority, normalize_matricule
+from resolvers.core.errors import InvalidInput
+from resolvers.core.identity import matricule_authority, normalize_matricule
 from storage.patients import IdentityDoc, PostalAddressDoc, Sex
 
 REQUIRED = ("ins", "birth_names", "first_names", "sex", "birth_date", "birth_place_code")

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from resolvers.clock import Clock
-from resolvers.document_lifecycle import (
+from resolvers.core.clock import Clock
+from resolvers.documents.lifecycle import (
     purge_archived,
     release_held_documents,
     tell_patients_of_held_documents,
 )
-from resolvers.notifications import enqueue_pending
-from resolvers.purge import purge_patient
-from resolvers.reconcile import ReconcileReport, abandoned_uploads
-from resolvers.spaces import ARCHIVE_PERIOD, notice
+from resolvers.documents.reconcile import ReconcileReport, abandoned_uploads
+from resolvers.spaces.lifecycle import ARCHIVE_PERIOD, notice
+from resolvers.spaces.notifications import enqueue_pending
+from resolvers.spaces.purge import purge_patient
 from storage.stores import Stores
 
 MAX_PER_STEP = 10_000

@@ -22,15 +22,16 @@ from typing import Any, Literal
 
 from dateutil.relativedelta import relativedelta
 
-from resolvers import codes, guessing
-from resolvers.access import represents
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import trace
-from resolvers.clock import Clock
-from resolvers.errors import DomainError, Forbidden, InvalidInput, NotFound
-from resolvers.guard import HIDDEN_PATIENT
-from resolvers.identity import normalize_matricule
-from resolvers.logins import set_password
+from resolvers.access.guard import HIDDEN_PATIENT
+from resolvers.access.policy import represents
+from resolvers.accounts.logins import set_password
+from resolvers.core import guessing
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from resolvers.core.identity import normalize_matricule
+from resolvers.spaces import one_time_codes as codes
 from storage.ids import new_id
 from storage.patients import PatientDoc, PendingNoticeDoc, SpaceStatus
 from storage.stores import Stores
@@ -117,9 +118,9 @@ async def _by_code_owner(  # noqa: PLR0917
     kind: Literal["objection_code_hash", "activation_code_hash"],
 ) -> PatientDoc:
     """The patient whose code of ``kind`` this is; ``InvalidCode`` otherwise. An unknown INS
-    takes the very path of a wrong code, counted the same (``resolvers/guessing.py``), so nobody
-    learns who has a space; a source that failed too often is stopped (``CodesLocked``) whatever
-    the INS, and nobody can lock a person out of her own space."""
+    takes the very path of a wrong code, counted the same (``resolvers/core/guessing.py``), so
+    nobody learns who has a space; a source that failed too often is stopped (``CodesLocked``)
+    whatever the INS, and nobody can lock a person out of her own space."""
     try:
         account = normalize_matricule(ins, field="ins")
     except InvalidInput:

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from resolvers import codes
-from resolvers.clock import Clock
-from resolvers.spaces import new_activation
+from resolvers.core.clock import Clock
+from resolvers.spaces import one_time_codes as codes
+from resolvers.spaces.lifecycle import new_activation
 from storage.ids import new_id
 from storage.outbox import NotificationDoc
 from storage.patients import PatientDoc, PostalAddressDoc

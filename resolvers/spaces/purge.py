@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from resolvers.clock import Clock
+from resolvers.core.clock import Clock
 from storage.stores import Stores
 
 PurgeStep = Callable[[Stores, str], Awaitable[None]]

@@ -10,13 +10,14 @@ from typing import Annotated, TypeAlias
 
 import strawberry
 
-from resolvers import access_history, authorisations
-from resolvers.access_history import HistoryFilter
-from schema.context import Info
-from schema.pagination import Connection, connection
-from schema.permissions import scoped
-from schema.refusals import refused_as
-from schema.spaces import actor
+from resolvers.access import authorisations
+from resolvers.access import history as access_history
+from resolvers.access.history import HistoryFilter
+from schema.core.context import Info
+from schema.core.pagination import Connection, connection
+from schema.core.permissions import scoped
+from schema.core.refusals import refused_as
+from schema.spaces.types import actor
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
 from storage.audit import AccessEventDoc
 

@@ -6,18 +6,18 @@ from datetime import date, datetime
 
 import strawberry
 
-from resolvers import people
-from resolvers.agenda_rules import DEFAULT_ZONE
-from resolvers.errors import Unauthenticated
-from resolvers.terminology import CodeList, terminology
-from schema.access import (
+from resolvers.accounts import people
+from resolvers.agenda.rules import DEFAULT_ZONE
+from resolvers.core.errors import Unauthenticated
+from resolvers.core.terminology import CodeList, terminology
+from schema.access.types import (
     AccessAuthorisations,
     AccessEvent,
     AccessHistoryFilter,
     authorisations_of,
     history_of,
 )
-from schema.agenda import (
+from schema.agenda.types import (
     AgendaEventKind,
     AgendaFeedStatus,
     AgendaOccurrence,
@@ -33,14 +33,14 @@ from schema.agenda import (
     preferences_of,
     prevention_of,
 )
-from schema.context import Info
-from schema.documents import Document, DocumentFilterInput, documents_of
-from schema.enums import ActorKind
-from schema.pagination import Connection
-from schema.permissions import authenticated, scoped
-from schema.profile import MedicalProfile
-from schema.spaces import Space
-from schema.terminology import Concept
+from schema.core.context import Info
+from schema.core.enums import ActorKind
+from schema.core.pagination import Connection
+from schema.core.permissions import authenticated, scoped
+from schema.documents.types import Document, DocumentFilterInput, documents_of
+from schema.profile.types import MedicalProfile
+from schema.service.terminology import Concept
+from schema.spaces.types import Space
 from storage.patients import PatientDoc
 from storage.professionals import ProfessionalDoc
 

@@ -10,14 +10,16 @@ from typing import Annotated, TypeAlias, TypeVar
 
 import strawberry
 
-from resolvers import agenda, agenda_feed, agenda_forecast
-from resolvers.agenda_forecast import Acceptance
-from resolvers.agenda_rules import DEFAULT_ZONE, EventInput
-from schema.agenda import AgendaEvent, AgendaEventKind, AgendaPreferences, PreventionCategory
-from schema.context import Info
-from schema.permissions import scoped
-from schema.refusals import refused_as
-from schema.spaces import actor
+from resolvers.agenda import events as agenda
+from resolvers.agenda import feed as agenda_feed
+from resolvers.agenda import forecast as agenda_forecast
+from resolvers.agenda.forecast import Acceptance
+from resolvers.agenda.rules import DEFAULT_ZONE, EventInput
+from schema.agenda.types import AgendaEvent, AgendaEventKind, AgendaPreferences, PreventionCategory
+from schema.core.context import Info
+from schema.core.permissions import scoped
+from schema.core.refusals import refused_as
+from schema.spaces.types import actor
 from storage.agenda import EventDoc
 
 T = TypeVar("T")

@@ -1,6 +1,6 @@
 """The agenda as GraphQL: events, their occurrences in a range, the forecast calendar, prevention
 messages, the patient's agenda choices and feed. The fields hang on ``Patient`` (see
-``schema/people.py``), behind ``agenda:read``; one event by id is ``Query.agendaEvent``."""
+``schema/accounts/types.py``), behind ``agenda:read``; one event by id is ``Query.agendaEvent``."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers import agenda, agenda_feed, agenda_forecast
-from resolvers.forecast import ForecastEntry as Entry
-from resolvers.prevention import PreventionMessage as Message
-from resolvers.recurrence import Occurrence, zone
-from schema.context import Info
-from schema.enums import ActorKind
-from schema.pagination import Connection, connection
-from schema.permissions import scoped
-from schema.spaces import actor
+from resolvers.agenda import events as agenda
+from resolvers.agenda import feed as agenda_feed
+from resolvers.agenda import forecast as agenda_forecast
+from resolvers.agenda.prevention import PreventionMessage as Message
+from resolvers.agenda.recurrence import Occurrence, zone
+from resolvers.agenda.schedule import ForecastEntry as Entry
+from schema.core.context import Info
+from schema.core.enums import ActorKind
+from schema.core.pagination import Connection, connection
+from schema.core.permissions import scoped
+from schema.spaces.types import actor
 from storage.agenda import EventAuthorDoc, EventDoc, FeedDoc, PreferencesDoc
 
 

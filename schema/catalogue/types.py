@@ -13,14 +13,15 @@ from typing import Annotated, TypeAlias
 
 import strawberry
 
-from resolvers import catalogue, pairings
-from resolvers.catalogue import AppTerms
-from resolvers.scopes import BY_NAME
-from schema.context import Info
-from schema.pagination import Connection, connection
-from schema.permissions import scoped
-from schema.refusals import refused_as
-from schema.spaces import actor
+from resolvers.access.scopes import BY_NAME
+from resolvers.catalogue import apps as catalogue
+from resolvers.catalogue import pairings
+from resolvers.catalogue.apps import AppTerms
+from schema.core.context import Info
+from schema.core.pagination import Connection, connection
+from schema.core.permissions import scoped
+from schema.core.refusals import refused_as
+from schema.spaces.types import actor
 from storage.catalogue import CatalogueAppDoc, PairingDoc
 
 

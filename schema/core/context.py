@@ -10,10 +10,10 @@ from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
-from resolvers.actors import Actor
-from resolvers.clock import Clock
-from resolvers.document_rules import DocumentConfig
-from resolvers.message_hub import MessageHub
+from resolvers.core.actors import Actor
+from resolvers.core.clock import Clock
+from resolvers.documents.rules import DocumentConfig
+from resolvers.messaging.hub import MessageHub
 from storage.stores import Stores
 
 

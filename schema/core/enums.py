@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 
 strawberry.enum(ActorKind, name="ActorKind", description="What kind of actor a token stands for.")
 

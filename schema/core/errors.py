@@ -3,7 +3,7 @@
 Three kinds of error exist:
 
 - the caller's: a malformed document, a failed validation, a bad variable, or a
-  :class:`~resolvers.errors.DomainError` raised by a use case. Shown as they are, with a code.
+  :class:`~resolvers.core.errors.DomainError` raised by a use case. Shown as they are, with a code.
 - an outage: a store that does not answer. Shown as ``SERVICE_UNAVAILABLE``, without detail.
 - a bug: anything else. Shown as ``INTERNAL_SERVER_ERROR`` with the request id, and logged in
   full (message and traceback) under that id, so support can find it and nobody else sees it.
@@ -22,8 +22,8 @@ from strawberry.extensions import MaskErrors
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionContext
 
-from resolvers.errors import DomainError
-from schema.codes import ErrorCode
+from resolvers.core.errors import DomainError
+from schema.core.error_codes import ErrorCode
 from storage.errors import unavailable_store
 
 log = structlog.get_logger("espace_sante.graphql")

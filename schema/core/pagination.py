@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 import strawberry
 
-from resolvers.pagination import encode_cursor
+from resolvers.core.pagination import encode_cursor
 
 T = TypeVar("T")
 

@@ -17,9 +17,9 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema_directive import Location
 from strawberry.types.field import StrawberryField
 
-from resolvers.errors import InsufficientScope, Unauthenticated
-from resolvers.scopes import BY_NAME
-from schema.context import Info
+from resolvers.access.scopes import BY_NAME
+from resolvers.core.errors import InsufficientScope, Unauthenticated
+from schema.core.context import Info
 
 
 @strawberry.schema_directive(

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from resolvers.audit import one_attempt
-from resolvers.errors import DomainError
+from resolvers.core.audit import one_attempt
+from resolvers.core.errors import DomainError
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -16,7 +16,7 @@ E = TypeVar("E")
 
 async def refused_as(error_type: Callable[..., E], work: Awaitable[T]) -> T | E:
     """``work``'s result, or ``error_type(code=…, message=…, field=…)`` if it was refused; its
-    traces are written with the outcome it had (``resolvers.audit.one_attempt``)."""
+    traces are written with the outcome it had (``resolvers.core.audit.one_attempt``)."""
     try:
         async with one_attempt():
             return await work

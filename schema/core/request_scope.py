@@ -1,7 +1,7 @@
 """What lives for one operation: its DataLoaders (every operation starts with none, so a
 websocket connection, whose context lasts, never reads a cached answer of an earlier operation),
-and, for queries only, the shared lookups of ``resolvers.request_memo`` (a mutation's own writes
-must be read back)."""
+and, for queries only, the shared lookups of ``resolvers.core.request_memo`` (a mutation's own
+writes must be read back)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from resolvers.request_memo import read_only_request
-from schema.context import Context
+from resolvers.core.request_memo import read_only_request
+from schema.core.context import Context
 
 
 class PerOperationState(SchemaExtension):

@@ -16,8 +16,8 @@ from graphql import (
 )
 from strawberry import Schema
 
-from resolvers.actors import ActorKind
-from resolvers.scopes import SCOPES
+from resolvers.access.scopes import SCOPES
+from resolvers.core.actors import ActorKind
 
 KIND_LABELS = {
     ActorKind.PATIENT: "patient",

@@ -8,12 +8,12 @@ from typing import Annotated, TypeAlias
 
 import strawberry
 
-from resolvers import xdm_export
-from schema.context import Info
-from schema.document_mutations import DocumentError
-from schema.permissions import scoped
-from schema.refusals import refused_as
-from schema.spaces import actor
+from resolvers.documents.xdm import export as xdm_export
+from schema.core.context import Info
+from schema.core.permissions import scoped
+from schema.core.refusals import refused_as
+from schema.documents.mutations import DocumentError
+from schema.spaces.types import actor
 
 
 @strawberry.type(description="Where to download a space's export (an IHE XDM ZIP archive).")

@@ -15,14 +15,17 @@ from typing import Annotated, Any, TypeAlias, TypeVar
 import strawberry
 from strawberry.file_uploads import Upload
 
-from resolvers import document_import, document_lifecycle, document_reads, documents
-from resolvers.document_rules import MetadataInput
-from resolvers.errors import InvalidInput
-from schema.context import Info
-from schema.documents import Document
-from schema.permissions import scoped
-from schema.refusals import refused_as
-from schema.spaces import actor
+from resolvers.core.errors import InvalidInput
+from resolvers.documents import deposit as documents
+from resolvers.documents import legacy_import as document_import
+from resolvers.documents import lifecycle as document_lifecycle
+from resolvers.documents import reads as document_reads
+from resolvers.documents.rules import MetadataInput
+from schema.core.context import Info
+from schema.core.permissions import scoped
+from schema.core.refusals import refused_as
+from schema.documents.types import Document
+from schema.spaces.types import actor
 
 T = TypeVar("T")
 UPLOAD_CHUNK = 256 * 1024

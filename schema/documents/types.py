@@ -7,14 +7,14 @@ from enum import Enum
 
 import strawberry
 
-from resolvers import document_reads
-from resolvers.document_reads import DocumentFilter
-from resolvers.terminology import CodeList, terminology
-from schema.context import Info
-from schema.pagination import Connection, connection
-from schema.permissions import scoped
-from schema.spaces import actor
-from schema.terminology import Concept
+from resolvers.core.terminology import CodeList, terminology
+from resolvers.documents import reads as document_reads
+from resolvers.documents.reads import DocumentFilter
+from schema.core.context import Info
+from schema.core.pagination import Connection, connection
+from schema.core.permissions import scoped
+from schema.service.terminology import Concept
+from schema.spaces.types import actor
 from storage.documents import AuthorDoc as DocumentAuthorDoc
 from storage.documents import CodedDoc, DocumentDoc, IdentifierDoc
 

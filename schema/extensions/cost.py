@@ -13,7 +13,7 @@ resolutions as an upper bound:
 - a list of objects without ``first`` multiplies what is under it by ``LIST_WEIGHT``; a
   connection's ``edges`` multiply nothing more, the page having been counted on the connection;
 - introspection fields cost nothing: their work is bounded by the schema, not by the data, and
-  who may run them is the introspection policy's business (``schema/introspection.py``).
+  who may run them is the introspection policy's business (``schema/extensions/introspection.py``).
 
 Fragments are costed once each (memoised by name), so repeated spreads cannot make the estimate
 itself expensive; the branches of a union or interface are added up, which over-estimates and is
@@ -49,8 +49,8 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from resolvers.pagination import DEFAULT_PAGE, MAX_PAGE
-from schema.codes import ErrorCode
+from resolvers.core.pagination import DEFAULT_PAGE, MAX_PAGE
+from schema.core.error_codes import ErrorCode
 
 LIST_WEIGHT = 10  # what an unpaginated list of objects is assumed to hold
 

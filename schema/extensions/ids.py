@@ -43,7 +43,7 @@ from graphql import (
 )
 from strawberry.extensions import SchemaExtension
 
-from schema.codes import ErrorCode
+from schema.core.error_codes import ErrorCode
 
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._~:-]{1,128}", re.ASCII)
 

@@ -18,7 +18,7 @@ from graphql import DocumentNode, FieldNode, GraphQLError, Visitor, visit
 from graphql.language import BREAK
 from strawberry.extensions import SchemaExtension
 
-from schema.codes import ErrorCode
+from schema.core.error_codes import ErrorCode
 
 IntrospectionPolicy = Literal["on", "authenticated", "off"]
 _INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})

@@ -25,7 +25,7 @@ from graphql import (
     ValidationContext,
 )
 
-from schema.codes import ErrorCode
+from schema.core.error_codes import ErrorCode
 
 Measure = Callable[[SelectionSetNode | None, "_Memo"], int]
 

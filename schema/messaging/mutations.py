@@ -9,14 +9,14 @@ from typing import Annotated, TypeAlias
 
 import strawberry
 
-from resolvers import messaging
-from resolvers.actors import Actor
-from resolvers.messaging import Draft
-from schema.context import Info
-from schema.messaging import Conversation, Message, conversations_for
-from schema.permissions import scoped
-from schema.refusals import refused_as
-from schema.spaces import actor
+from resolvers.core.actors import Actor
+from resolvers.messaging import writes as messaging
+from resolvers.messaging.writes import Draft
+from schema.core.context import Info
+from schema.core.permissions import scoped
+from schema.core.refusals import refused_as
+from schema.messaging.types import Conversation, Message, conversations_for
+from schema.spaces.types import actor
 from storage.messages import ConversationDoc, MessageDoc
 
 

@@ -10,13 +10,13 @@ from typing import Annotated, TypeAlias, cast
 
 import strawberry
 
-from resolvers import message_events
-from resolvers.actors import Actor
-from resolvers.message_events import Started
-from schema.context import Info
-from schema.messaging import Message, Participant
-from schema.permissions import scoped
-from schema.spaces import actor
+from resolvers.core.actors import Actor
+from resolvers.messaging import events as message_events
+from resolvers.messaging.events import Started
+from schema.core.context import Info
+from schema.core.permissions import scoped
+from schema.messaging.types import Message, Participant
+from schema.spaces.types import actor
 from storage.message_feed import FeedEvent
 from storage.messages import MessageDoc, ReceiptDoc
 

@@ -11,17 +11,17 @@ from enum import Enum
 
 import strawberry
 
-from resolvers import conversation_reads
-from resolvers.actors import Actor
-from resolvers.conversation_reads import ConversationFilter
-from resolvers.terminology import CodeList, terminology
-from schema.context import Info
-from schema.documents import Document
-from schema.pagination import Connection, connection
-from schema.permissions import scoped
-from schema.selection import selects
-from schema.spaces import actor
-from schema.terminology import Concept
+from resolvers.core.actors import Actor
+from resolvers.core.terminology import CodeList, terminology
+from resolvers.messaging import reads as conversation_reads
+from resolvers.messaging.reads import ConversationFilter
+from schema.core.context import Info
+from schema.core.pagination import Connection, connection
+from schema.core.permissions import scoped
+from schema.core.selection import selects
+from schema.documents.types import Document
+from schema.service.terminology import Concept
+from schema.spaces.types import actor
 from storage.messages import ConversationDoc, LastMessageDoc, MessageDoc
 from storage.profile import AuthorDoc
 

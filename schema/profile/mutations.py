@@ -10,10 +10,12 @@ from typing import Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 
-from resolvers import measurements, profile
-from schema.context import Info
-from schema.permissions import scoped
-from schema.profile import (
+from resolvers.profile import measurements
+from resolvers.profile import sections as profile
+from schema.core.context import Info
+from schema.core.permissions import scoped
+from schema.core.refusals import refused_as
+from schema.profile.types import (
     AllergySeverity,
     CareTeamRole,
     HistoryKind,
@@ -22,8 +24,7 @@ from schema.profile import (
     ProfileEntry,
     entry_node,
 )
-from schema.refusals import refused_as
-from schema.spaces import actor
+from schema.spaces.types import actor
 from storage.profile import Section
 
 T = TypeVar("T")

@@ -9,12 +9,12 @@ from typing import Any, TypeVar, get_args
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from resolvers.measurements import kind_of, measurement_types
-from resolvers.pagination import decode_cursor, page_size
-from schema.context import Info
-from schema.enums import ActorKind
-from schema.pagination import Connection, connection
-from schema.permissions import authenticated, scoped
+from resolvers.core.pagination import decode_cursor, page_size
+from resolvers.profile.measurements import kind_of, measurement_types
+from schema.core.context import Info
+from schema.core.enums import ActorKind
+from schema.core.pagination import Connection, connection
+from schema.core.permissions import authenticated, scoped
 from storage.patients import PatientDoc
 from storage.profile import AuthorDoc, ChangeDoc, EntryDoc, MeasurementDoc, Section
 

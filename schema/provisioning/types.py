@@ -8,14 +8,14 @@ from typing import Annotated, TypeAlias
 
 import strawberry
 
-from resolvers import provisioning
-from resolvers.errors import NotFound
-from resolvers.pagination import decode_cursor, page_size
-from schema.context import Info
-from schema.pagination import Connection, connection
-from schema.permissions import scoped
-from schema.refusals import refused_as
-from schema.spaces import actor
+from resolvers.core.errors import NotFound
+from resolvers.core.pagination import decode_cursor, page_size
+from resolvers.provisioning import batches as provisioning
+from schema.core.context import Info
+from schema.core.pagination import Connection, connection
+from schema.core.permissions import scoped
+from schema.core.refusals import refused_as
+from schema.spaces.types import actor
 from storage.provisioning import BatchDoc
 
 UPLOAD_URL_LIFETIME = timedelta(hours=1)

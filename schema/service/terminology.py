@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.errors import InvalidInput
-from resolvers.terminology import CodeList, terminology
-from resolvers.terminology import Concept as ConceptRecord
+from resolvers.core.errors import InvalidInput
+from resolvers.core.terminology import CodeList, terminology
+from resolvers.core.terminology import Concept as ConceptRecord
 
 strawberry.enum(
     CodeList,

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import strawberry
 
-from resolvers import service
-from schema.context import Info
+from resolvers.core import service
+from schema.core.context import Info
 
 
 @strawberry.type(description="This API: its name and version.")

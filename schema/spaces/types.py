@@ -10,12 +10,13 @@ from typing import Annotated, TypeAlias
 
 import strawberry
 
-from resolvers import guessing, spaces
-from resolvers.actors import Actor
-from resolvers.audit import one_attempt
-from resolvers.errors import DomainError, NotFound, Unauthenticated
-from schema.context import Info
-from schema.permissions import scoped
+from resolvers.core import guessing
+from resolvers.core.actors import Actor
+from resolvers.core.audit import one_attempt
+from resolvers.core.errors import DomainError, NotFound, Unauthenticated
+from resolvers.spaces import lifecycle as spaces
+from schema.core.context import Info
+from schema.core.permissions import scoped
 from storage.patients import SpaceDoc
 
 

@@ -17,9 +17,9 @@ import httpx
 from starlette.applications import Starlette
 
 from api.oauth.tokens import Subject, allow_list_entry, sign_access_token
-from resolvers.access_matrix import load_matrix
-from resolvers.actors import ActorKind
-from resolvers.scopes import SCOPES
+from resolvers.access.matrix import load_matrix
+from resolvers.access.scopes import SCOPES
+from resolvers.core.actors import ActorKind
 from storage.patients import PatientDoc
 from storage.professionals import ProfessionalDoc
 from storage.stores import Stores

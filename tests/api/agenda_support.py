@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import Settings
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from storage.patients import PatientDoc
 from tests.api.documents_support import CAMILLE, Caller, stores_of
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS

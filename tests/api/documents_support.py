@@ -10,10 +10,10 @@ import httpx
 import orjson
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
-from resolvers.demo import stable_id
-from resolvers.demo_files import pdf
-from resolvers.identity import luhn_check_digit
+from resolvers.core.actors import ActorKind
+from resolvers.core.identity import luhn_check_digit
+from resolvers.demo.files import pdf
+from resolvers.demo.seed import stable_id
 from storage.stores import Stores
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS
 from tests.tokens import TokenFactory

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.api.documents_support import DOCS, Caller
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS
 from tests.tokens import TokenFactory

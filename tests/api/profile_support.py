@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from resolvers.actors import ActorKind
-from resolvers.demo import stable_id
-from resolvers.identity import luhn_check_digit
+from resolvers.core.actors import ActorKind
+from resolvers.core.identity import luhn_check_digit
+from resolvers.demo.seed import stable_id
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS
 from tests.support import GraphQLClient, GraphQLResponse
 from tests.tokens import TokenFactory

@@ -18,7 +18,7 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.settings import Settings
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.api.documents_support import CAMILLE, DEPOSIT, PDF, Caller, metadata
 from tests.tokens import TokenFactory, seed, token_factory
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from resolvers import pairings
-from resolvers.actors import ActorKind
-from resolvers.demo import stable_id
+from resolvers.catalogue import pairings
+from resolvers.core.actors import ActorKind
+from resolvers.demo.seed import stable_id
 from tests.api.documents_support import Caller
 from tests.catalogue_support import APP_INPUT, CREATE, STATUS
 from tests.oauth_support import CALLBACK

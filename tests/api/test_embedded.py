@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure
 
-from api.embedded import EmbeddedStack
+from api.embedded.stack import EmbeddedStack
 from api.settings import Settings
 
 

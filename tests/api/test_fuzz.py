@@ -38,8 +38,8 @@ from schemathesis.core.result import Ok
 from schemathesis.graphql import nodes
 
 from api.settings import Settings
-from resolvers.actors import ActorKind
-from resolvers.scopes import SCOPES
+from resolvers.access.scopes import SCOPES
+from resolvers.core.actors import ActorKind
 from tests.live import api_process, mint, seed
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from api.cli import seed_demo_data
+from api.cli.main import seed_demo_data
 from api.settings import Settings
-from resolvers.actors import ActorKind
-from resolvers.clients import GRAPHIQL_CLIENT_ID, graphiql_scopes
+from resolvers.accounts.clients import GRAPHIQL_CLIENT_ID, graphiql_scopes
+from resolvers.core.actors import ActorKind
 from tests.storage.helpers import open_test_stores
 
 

@@ -25,9 +25,9 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import Settings
-from resolvers import guessing
-from resolvers.demo import DEMO_PATIENT_PASSWORD
-from resolvers.spaces import notice
+from resolvers.core import guessing
+from resolvers.demo.seed import DEMO_PATIENT_PASSWORD
+from resolvers.spaces.lifecycle import notice
 from tests.oauth_support import PATIENT_INS, Browser
 from tests.spaces_support import Outbox, make_patient, send_notice
 from tests.support import FakeClock

@@ -18,10 +18,10 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import Settings
-from resolvers.actors import ActorKind
-from resolvers.pagination import DEFAULT_PAGE
+from resolvers.core.actors import ActorKind
+from resolvers.core.pagination import DEFAULT_PAGE
 from schema import SchemaLimits, build_schema
-from schema.cost import LIST_WEIGHT, operation_cost
+from schema.extensions.cost import LIST_WEIGHT, operation_cost
 from tests.tokens import seed, token_factory
 
 CAMILLE_INS = "285034410912329"

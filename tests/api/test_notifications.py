@@ -17,9 +17,11 @@ from aiosmtpd.smtp import Envelope, Session
 
 from api.mail import SmtpSender
 from api.settings import Settings
-from resolvers import guessing, notifications, spaces
-from resolvers.due import run_due
-from resolvers.spaces import notice
+from resolvers.core import guessing
+from resolvers.spaces import lifecycle as spaces
+from resolvers.spaces import notifications
+from resolvers.spaces.due import run_due
+from resolvers.spaces.lifecycle import notice
 from storage.stores import Stores
 from tests.spaces_support import CODE, SIX_WEEKS, make_patient
 from tests.storage.helpers import open_test_stores

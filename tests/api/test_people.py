@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
-from resolvers.demo import stable_id
+from resolvers.core.actors import ActorKind
+from resolvers.demo.seed import stable_id
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS
 from tests.support import GraphQLClient
 from tests.tokens import seed, token_factory

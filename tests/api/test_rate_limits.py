@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.rate_limits import RateLimitPolicy
 from api.settings import Settings
-from resolvers.actors import Actor, ActorKind
+from resolvers.core.actors import Actor, ActorKind
 from tests.support import FakeClock
 from tests.tokens import seed, token_factory
 

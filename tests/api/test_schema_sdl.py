@@ -15,8 +15,8 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.settings import Settings
 from schema import SchemaLimits, build_schema
-from schema.permissions import AUTHENTICATED_NOTE, scopes_note
-from schema.scopes_doc import guarded_fields
+from schema.core.permissions import AUTHENTICATED_NOTE, scopes_note
+from schema.core.scopes_doc import guarded_fields
 from tests.api.test_hostile_queries import bearer
 from tests.tokens import seed
 

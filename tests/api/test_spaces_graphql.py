@@ -10,9 +10,9 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import Settings
-from resolvers.actors import ActorKind
-from resolvers.due import run_due
-from resolvers.spaces import notice
+from resolvers.core.actors import ActorKind
+from resolvers.spaces.due import run_due
+from resolvers.spaces.lifecycle import notice
 from tests.spaces_support import SIX_WEEKS, Outbox, make_patient, send_notice
 from tests.support import FakeClock, GraphQLClient
 from tests.tokens import token_factory

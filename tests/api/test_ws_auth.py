@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import Settings
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.oauth_support import PATIENT_INS
 from tests.support import serve_app
 from tests.tokens import seed, token_factory

@@ -18,7 +18,7 @@ from bench.dashboard_data import (
     VARIABLES,
     prepare,
 )
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.tokens import token_factory
 
 

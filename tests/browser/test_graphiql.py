@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Page
 
-from resolvers.demo import stable_id
+from resolvers.demo.seed import stable_id
 from tests.browser.support import DESKTOP, Watched, browser_storage, watched_page
 from tests.browser.test_oauth_pages import sign_in
 from tests.oauth_support import Live

@@ -18,8 +18,8 @@ import httpx
 import pytest
 from playwright.async_api import Page
 
-from resolvers import clients
-from resolvers.demo import DEMO_PATIENT_PASSWORD
+from resolvers.accounts import clients
+from resolvers.demo.seed import DEMO_PATIENT_PASSWORD
 from tests.browser.support import (
     DESKTOP,
     PHONE,

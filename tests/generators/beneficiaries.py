@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import orjson
 
-from resolvers.identity import nir_key
+from resolvers.core.identity import nir_key
 
 HEADER = [
     "ins",

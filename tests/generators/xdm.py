@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from html import escape
 from xml.etree import ElementTree as ET
 
-from resolvers.xdm_identifiers import (
+from resolvers.documents.xdm.identifiers import (
     AUTHOR,
     CLASS_CODE,
     CONFIDENTIALITY_CODE,

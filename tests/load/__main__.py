@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from api.embedded import EmbeddedStack
+from api.embedded.stack import EmbeddedStack
 from api.logs import configure_logging
 from api.settings import Settings
 from tests.load.runner import load_run

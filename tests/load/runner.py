@@ -12,7 +12,7 @@ from pathlib import Path
 
 from api.settings import Settings
 from api.stores_config import open_stores
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.live import api_process, mint, seed
 from tests.load.workload import (
     PATIENT_SCOPES,

@@ -26,7 +26,7 @@ import httpx
 from pymongo import MongoClient
 
 from api.settings import Settings
-from resolvers.demo import stable_id
+from resolvers.demo.seed import stable_id
 
 LEFEVRE = stable_id("professional:lefevre")
 RECORD = """mutation($p: ID!, $i: MeasurementInput!) { recordMeasurement(patientId: $p, input: $i) {

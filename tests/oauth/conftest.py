@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from api.settings import Settings
-from resolvers import clients
+from resolvers.accounts import clients
 from tests.oauth_support import CALLBACK, Browser, Live, live_server, register
 
 ALL_PATIENT_SCOPES = "openid profile.identity:read documents:read measurements:read"

@@ -9,7 +9,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from resolvers import clients
+from resolvers.accounts import clients
 from tests.oauth_support import (
     CALLBACK,
     PROFESSIONAL_RPPS,

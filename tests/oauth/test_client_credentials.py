@@ -9,8 +9,8 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from resolvers import clients
-from resolvers.errors import InvalidInput
+from resolvers.accounts import clients
+from resolvers.core.errors import InvalidInput
 from tests.oauth_support import Live, graphql, register
 from tests.storage.helpers import open_test_stores
 

@@ -19,7 +19,7 @@ import pytest
 from oauthlib.oauth2 import WebApplicationClient
 from oauthlib.oauth2.rfc6749 import errors as rfc6749
 
-from resolvers import clients
+from resolvers.accounts import clients
 from tests.oauth.test_refresh_and_revocation import signed_in_token
 from tests.oauth_support import Browser, Live, graphql
 

@@ -10,8 +10,8 @@ import pytest
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-from resolvers.actors import ActorKind
-from resolvers.demo import stable_id
+from resolvers.core.actors import ActorKind
+from resolvers.demo.seed import stable_id
 from tests.catalogue_support import SCOPE, STATUS, pair, referenced_app
 from tests.oauth_support import CALLBACK, PATIENT_INS, Browser, Live, graphql
 from tests.tokens import token_factory

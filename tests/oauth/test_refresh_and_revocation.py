@@ -8,8 +8,8 @@ import pytest
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 
-from resolvers import clients
-from resolvers.clock import SystemClock
+from resolvers.accounts import clients
+from resolvers.core.clock import SystemClock
 from tests.oauth.test_authorization_code import exchange
 from tests.oauth_support import (
     Browser,

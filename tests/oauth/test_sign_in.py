@@ -5,8 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from resolvers import clients, guessing
-from resolvers.demo import DEMO_PATIENT_PASSWORD
+from resolvers.accounts import clients
+from resolvers.core import guessing
+from resolvers.demo.seed import DEMO_PATIENT_PASSWORD
 from tests.oauth_support import (
     PATIENT_INS,
     Browser,

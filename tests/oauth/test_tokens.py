@@ -14,9 +14,9 @@ from joserfc.jwk import KeySet, RSAKey
 
 from api.oauth.keys import KeyRing
 from api.oauth.tokens import Subject, allow_list_entry, sign_access_token
-from resolvers.actors import ActorKind
-from resolvers.clock import SystemClock
-from resolvers.demo import stable_id
+from resolvers.core.actors import ActorKind
+from resolvers.core.clock import SystemClock
+from resolvers.demo.seed import stable_id
 from tests.oauth_support import Live, graphql
 from tests.storage.helpers import open_test_stores
 

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from pymongo import MongoClient
 
 from api.settings import Settings
-from resolvers.demo import DEMO_PROFESSIONAL_PASSWORD
+from resolvers.demo.seed import DEMO_PROFESSIONAL_PASSWORD
 from tests.oauth.test_authorization_code import exchange
 from tests.oauth_support import (
     CALLBACK,

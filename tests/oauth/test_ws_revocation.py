@@ -24,9 +24,9 @@ import pytest
 
 from api.settings import Settings
 from api.ws_auth import CLOSE_FORBIDDEN, RECHECK_SECONDS
-from resolvers import clients
-from resolvers.actors import ActorKind
-from resolvers.demo import stable_id
+from resolvers.accounts import clients
+from resolvers.core.actors import ActorKind
+from resolvers.demo.seed import stable_id
 from tests.api.documents_support import Caller
 from tests.api.messaging_support import doctor, started
 from tests.catalogue_support import STATUS, pair, referenced_app

@@ -1,11 +1,11 @@
 """Legacy DMP export archives (IHE XDM): opened, checked, and their documents streamed.
 
 An XDM archive is a ZIP holding ``IHE_XDM/SUBSET01/METADATA.XML`` (the ebRIM metadata, read by
-``resolvers.xdm_metadata``) and the documents it lists, each named by its ``URI`` slot relative to
-the SUBSET01 folder. ``read_archive`` checks everything that can be checked without reading the
-documents (the metadata, the members' presence and uncompressed sizes) and reports every problem
-at once, so the operator fixes an archive in one go; ``verify_contents`` then streams each
-document once against its declared size and SHA-1.
+``resolvers.documents.xdm.metadata``) and the documents it lists, each named by its ``URI`` slot
+relative to the SUBSET01 folder. ``read_archive`` checks everything that can be checked without
+reading the documents (the metadata, the members' presence and uncompressed sizes) and reports
+every problem at once, so the operator fixes an archive in one go; ``verify_contents`` then streams
+each document once against its declared size and SHA-1.
 
 Archives come from outside: nothing here trusts a compression ratio or reads a member whole.
 A member's declared size is compared with the metadata before any byte is inflated, and
@@ -25,9 +25,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, BinaryIO, Self
 
-from resolvers.xdm_authors import XdmAuthor
-from resolvers.xdm_identifiers import SUBSET_FOLDER
-from resolvers.xdm_metadata import (
+from resolvers.documents.xdm.authors import XdmAuthor
+from resolvers.documents.xdm.identifiers import SUBSET_FOLDER
+from resolvers.documents.xdm.metadata import (
     MalformedArchive,
     XdmCode,
     XdmDocument,

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resolvers.xdm_identifiers import INS_OIDS, OID_IDNPS, OID_IDNST
+from resolvers.documents.xdm.identifiers import INS_OIDS, OID_IDNPS, OID_IDNST
 
 _PERSON_PREFIXES = {"8": "RPPS", "0": "ADELI"}
 _STRUCTURE_PREFIXES = {"1": "FINESS", "2": "SIREN", "3": "SIRET", "4": "RPPS_RANG"}

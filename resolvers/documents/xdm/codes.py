@@ -20,8 +20,8 @@ import io
 from functools import cache
 from importlib.resources import files
 
-from resolvers.terminology import CodeList, terminology
-from resolvers.xdm_metadata import XdmCode, XdmDocument
+from resolvers.core.terminology import CodeList, terminology
+from resolvers.documents.xdm.metadata import XdmCode, XdmDocument
 from storage.documents import CodedDoc
 
 CLASS_SCHEME = "1.2.250.1.213.1.1.4.1"

@@ -28,17 +28,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from resolvers.access import Relation, document_filter
-from resolvers.actors import Actor, ActorKind
-from resolvers.audit import trace
-from resolvers.clock import Clock
-from resolvers.document_reads import DOWNLOAD_CHUNK
-from resolvers.document_rules import DocumentConfig
-from resolvers.errors import Forbidden, NotFound, Unauthenticated
-from resolvers.formats import CDA
-from resolvers.guard import open_patient
-from resolvers.xdm_export_cda import HEAD, cda_unique_id
-from resolvers.xdm_export_metadata import (
+from resolvers.access.guard import open_patient
+from resolvers.access.policy import Relation, document_filter
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.audit import trace
+from resolvers.core.clock import Clock
+from resolvers.core.errors import Forbidden, NotFound, Unauthenticated
+from resolvers.documents.formats import CDA
+from resolvers.documents.reads import DOWNLOAD_CHUNK
+from resolvers.documents.rules import DocumentConfig
+from resolvers.documents.xdm.export_cda import HEAD, cda_unique_id
+from resolvers.documents.xdm.export_metadata import (
     EntryFile,
     PersonName,
     Submission,
@@ -47,8 +47,8 @@ from resolvers.xdm_export_metadata import (
     own_unique_id,
     uid_oid,
 )
-from resolvers.xdm_export_pages import SUBSET, Listed, index_htm, readme
-from resolvers.zip_stream import ZipStream
+from resolvers.documents.xdm.export_pages import SUBSET, Listed, index_htm, readme
+from resolvers.documents.zip_stream import ZipStream
 from storage.documents import DocumentDoc
 from storage.exports import ExportDoc
 from storage.ids import new_id

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element, SubElement, register_namespace, tostring
 
-from resolvers.terminology import CodeList, terminology
-from resolvers.xdm_identifiers import (
+from resolvers.core.terminology import CodeList, terminology
+from resolvers.documents.xdm.identifiers import (
     AUTHOR,
     CLASS_CODE,
     CONFIDENTIALITY_CODE,
@@ -40,8 +40,8 @@ from resolvers.xdm_identifiers import (
 from storage.documents import AuthorDoc, CodedDoc, DocumentDoc
 from storage.patients import PatientDoc
 
-# The XDS identifiers come from the one table the importer reads too (resolvers/xdm_identifiers.py,
-# each with its source); below, only what the writer adds.
+# The XDS identifiers come from the one table the importer reads too
+# (resolvers/documents/xdm/identifiers.py, each with its source); below, only what the writer adds.
 # TF-3: IHE ITI Technical Framework vol. 3 (§4.2.5: the metadata UUIDs of the DocumentEntry,
 # "entry", and of the SubmissionSet, "set"); ANS xsl: CDAHeaderToXDM.xsl (../shared/samples)
 APPROVED = "urn:oasis:names:tc:ebxml-regrep:StatusType:Approved"  # source: ITI TF-3 §4.2.3.2

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
-from resolvers.formats import FORMATS
-from resolvers.service import service_info
-from resolvers.xdm_identifiers import SUBSET_FOLDER
+from resolvers.core.service import service_info
+from resolvers.documents.formats import FORMATS
+from resolvers.documents.xdm.identifiers import SUBSET_FOLDER
 from storage.documents import DocumentDoc
 
 SUBSET = SUBSET_FOLDER.rstrip("/")

@@ -11,7 +11,7 @@ import reads (and the export writes) is a row here, with where it comes from:
   (ansforge/TestContenuCDA-3-0, FeuilleDeStyle/): the ``cda`` column names the CDA element it
   fills each row from. Where the stylesheet leaves a row empty or names another UUID, ``xsl``
   says what it does instead (a known deviation of the stylesheet, not of the standard):
-  ``tests/resolvers/test_xdm_stylesheet.py`` compares this table with its output.
+  ``tests/resolvers/documents/test_xdm_stylesheet.py`` compares this table with its output.
 
 The constants below are the table's values under short names, for the code that reads them.
 """

@@ -8,7 +8,7 @@ each naming the document (its uniqueId, else its URI) and the metadata field, so
 tells the operator everything that is wrong with an archive.
 
 The archive itself (the ZIP, its members, streaming, duplicates across documents) is in
-``resolvers.xdm``.
+``resolvers.documents.xdm.archive``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from resolvers.xdm_authors import XdmAuthor, parse_author
-from resolvers.xdm_identifiers import (
+from resolvers.documents.xdm.authors import XdmAuthor, parse_author
+from resolvers.documents.xdm.identifiers import (
     AUTHOR,
     CLASS_CODE,
     CONFIDENTIALITY_CODE,

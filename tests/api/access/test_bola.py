@@ -15,7 +15,7 @@ from pymongo.database import Database
 from pymongo.errors import WriteError
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.api.documents_support import CAMILLE, MOREAU_RPPS, Caller, professional
 from tests.spaces_support import make_patient
 from tests.support import FakeClock
@@ -28,7 +28,7 @@ DOCUMENTS = """query($p: ID!, $after: String, $f: DocumentFilterInput, $first: I
     totalCount pageInfo { endCursor } edges { node { id } } } } }"""
 ONE = "query($d: ID!) { document(id: $d) { id } }"
 HISTORY = "query($p: ID!) { patient(id: $p) { accessHistory { totalCount } } }"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
-from resolvers.scopes import SCOPES
+from resolvers.access.scopes import SCOPES
+from resolvers.core.actors import ActorKind
 from storage.ids import new_id
 from tests.api.documents_support import CAMILLE, MOREAU_RPPS
 from tests.spaces_support import make_patient

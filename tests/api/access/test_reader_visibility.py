@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.api.actors_support import ACTORS, World, deposit_meta, world
 from tests.api.documents_support import Caller
 from tests.tokens import token_factory

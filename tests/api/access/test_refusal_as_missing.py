@@ -15,10 +15,10 @@ import httpx
 from starlette.applications import Starlette
 
 from storage.ids import new_id
+from tests.api.access.test_existence_privacy import normalised
 from tests.api.actors_support import World, deposit_meta, world
 from tests.api.agenda_support import CHANGE, event
 from tests.api.documents_support import PDF, metadata, sha256
-from tests.api.test_existence_privacy import normalised
 
 START = "2026-12-24T10:00:00+01:00"
 OUTSIDERS = ("other patient", "blocked nurse", "unrelated physician")

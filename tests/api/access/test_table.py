@@ -13,10 +13,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.access import document_decision, standing_of
-from resolvers.access_matrix import load_matrix
-from resolvers.actors import Actor, ActorKind
-from resolvers.clock import SystemClock
+from resolvers.access.matrix import load_matrix
+from resolvers.access.policy import document_decision, standing_of
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import SystemClock
 from tests.access_support import link_to_care_team, make_document, make_professional, open_emergency
 from tests.spaces_support import make_patient
 from tests.support import FakeClock

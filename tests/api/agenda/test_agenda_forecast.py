@@ -11,7 +11,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from storage.patients import PatientDoc
 from tests.api.agenda_support import (
     agenda,

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.applications import Starlette
 
-from api.cli import main
+from api.cli.main import main
 from api.settings import Settings
 from tests.oauth_support import PATIENT_INS
 from tests.tokens import seed

@@ -13,10 +13,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from resolvers.demo_files import pdf
+from resolvers.demo.files import pdf
 from tests.api.documents_support import CAMILLE, Caller
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ans_cda"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ans_cda"
 _RECORD_TARGET = re.compile(rb'(<patientRole>.*?<id )extension="\d{15}" root="[0-9.]+"', re.DOTALL)
 EXPORT = """
 mutation($p: ID!) { requestSpaceExport(patientId: $p) {

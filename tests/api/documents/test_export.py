@@ -19,12 +19,12 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from api.settings import Settings
-from resolvers import xdm_metadata
-from resolvers.document_import import import_archive
-from resolvers.document_rules import DocumentConfig
-from resolvers.xdm import read_archive
+from resolvers.documents.legacy_import import import_archive
+from resolvers.documents.rules import DocumentConfig
+from resolvers.documents.xdm import metadata as xdm_metadata
+from resolvers.documents.xdm.archive import read_archive
+from tests.api.documents.export_support import download, local, members, request_export, seed_space
 from tests.api.documents_support import CAMILLE, Caller, patient, professional, stores_of
-from tests.api.export_support import download, local, members, request_export, seed_space
 from tests.oauth_support import PATIENT_INS
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
@@ -127,7 +127,7 @@ async def test_the_export_imports_into_another_space_without_loss(
 
 
 def _oid(http: httpx.AsyncClient) -> str:
-    return "1.2.250.1.213.1.4.8"  # the demo patients' INS are NIR (see resolvers/demo.py)
+    return "1.2.250.1.213.1.4.8"  # the demo patients' INS are NIR (see resolvers/demo/seed.py)
 
 
 async def test_a_document_whose_bytes_changed_stops_the_archive(

@@ -15,15 +15,15 @@ import pytest
 from pymongo.database import Database
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
+from tests.api.documents.export_support import EXPORT, download, members, request_export
 from tests.api.documents_support import CAMILLE, DOCS, LEFEVRE, MOREAU_RPPS, Caller, professional
-from tests.api.export_support import EXPORT, download, members, request_export
 from tests.oauth_support import PATIENT_INS
 from tests.spaces_support import make_patient
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
 
-JEAN_INS = "162058002108831"  # another demo patient (resolvers/demo.py)
+JEAN_INS = "162058002108831"  # another demo patient (resolvers/demo/seed.py)
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ import pytest
 from defusedxml.ElementTree import fromstring
 from starlette.applications import Starlette
 
-from resolvers import xdm_identifiers as written
-from resolvers.formats import detect
+from resolvers.documents.formats import detect
+from resolvers.documents.xdm import identifiers as written
+from tests.api.documents.export_support import download, members, request_export, seed_space
 from tests.api.documents_support import CAMILLE, patient, professional
-from tests.api.export_support import download, members, request_export, seed_space
 from tests.oauth_support import PATIENT_INS
 from tests.tokens import seed, token_factory
 
@@ -249,7 +249,7 @@ def _check_identifiers(entry: Element, content: bytes, patient_cx: str) -> None:
             assert unique_id == (root if ext is None else f"{root}^{ext}")
 
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
+SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "samples"
 
 
 @pytest.mark.skipif(

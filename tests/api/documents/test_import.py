@@ -17,12 +17,12 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.settings import Settings
-from resolvers.demo_files import pdf
-from resolvers.document_import import import_archive
-from resolvers.document_rules import DocumentConfig
-from resolvers.xdm import MalformedArchive, read_archive
+from resolvers.demo.files import pdf
+from resolvers.documents.legacy_import import import_archive
+from resolvers.documents.rules import DocumentConfig
+from resolvers.documents.xdm.archive import MalformedArchive, read_archive
+from tests.api.cli.test_oauth import environment
 from tests.api.documents_support import patient, stores_of
-from tests.api.test_cli_oauth import environment
 from tests.generators.xdm import XdmEntry, build_archive
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory

@@ -23,8 +23,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.due import run_due
-from resolvers.reconcile import reconcile
+from resolvers.documents.reconcile import reconcile
+from resolvers.spaces.due import run_due
 from tests.api.actors_support import World, deposit_meta, world
 from tests.api.documents_support import PDF, Caller, metadata, sha256
 from tests.support import FakeClock

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import httpx
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.api.documents_support import DOCS, LEFEVRE, Caller, professional
 from tests.spaces_support import make_patient
 from tests.support import FakeClock

@@ -12,7 +12,7 @@ import pytest
 from pymongo.database import Database
 from starlette.applications import Starlette
 
-from resolvers.due import run_due
+from resolvers.spaces.due import run_due
 from tests.api.documents_support import (
     BENALI,
     BENALI_RPPS,

@@ -13,7 +13,7 @@ import pytest
 from pymongo.database import Database
 from starlette.applications import Starlette
 
-from resolvers.reconcile import reconcile
+from resolvers.documents.reconcile import reconcile
 from tests.api.documents_support import (
     CAMILLE,
     MOREAU_RPPS,

@@ -16,10 +16,10 @@ from defusedxml.ElementTree import fromstring
 from starlette.applications import Starlette
 
 from api.settings import Settings
-from resolvers.document_import import import_file
-from resolvers.document_rules import DocumentConfig
+from resolvers.documents.legacy_import import import_file
+from resolvers.documents.rules import DocumentConfig
+from tests.api.documents.xdm_import_support import run_cli, written
 from tests.api.documents_support import CAMILLE, patient, stores_of
-from tests.api.xdm_import_support import run_cli, written
 from tests.generators.ans_xdm import CLASSES, build
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory

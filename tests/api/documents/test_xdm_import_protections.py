@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
-from resolvers.demo_files import pdf
-from resolvers.document_import import import_file
-from resolvers.document_rules import DocumentConfig
+from resolvers.core.actors import ActorKind
+from resolvers.demo.files import pdf
+from resolvers.documents.legacy_import import import_file
+from resolvers.documents.rules import DocumentConfig
 from tests.api.documents_support import DOCS, LEFEVRE, Caller, professional, stores_of
 from tests.generators.xdm import XdmEntry, build_archive
 from tests.spaces_support import make_patient

@@ -12,11 +12,11 @@ from xml.etree import ElementTree as ET
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.document_import import import_file
-from resolvers.document_rules import DocumentConfig
-from resolvers.xdm import MalformedArchive
+from resolvers.documents.legacy_import import import_file
+from resolvers.documents.rules import DocumentConfig
+from resolvers.documents.xdm.archive import MalformedArchive
+from tests.api.documents.xdm_import_support import written
 from tests.api.documents_support import stores_of
-from tests.api.xdm_import_support import written
 from tests.generators.ans_xdm import RIM, build
 from tests.support import FakeClock
 from tests.tokens import seed

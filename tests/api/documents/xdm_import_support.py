@@ -11,7 +11,7 @@ from pathlib import Path
 
 from api.settings import Settings
 from storage.stores import Stores
-from tests.api.test_cli_oauth import environment
+from tests.api.cli.test_oauth import environment
 
 CLI = str(Path(sys.executable).parent / "espace-sante")
 

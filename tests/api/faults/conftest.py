@@ -10,7 +10,7 @@ import pytest
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.embedded import EmbeddedStack
+from api.embedded.stack import EmbeddedStack
 from api.settings import Settings
 from tests.tokens import seed
 

@@ -11,11 +11,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from api.cli_support import running_stack, with_stores
-from resolvers.clock import SystemClock
-from resolvers.document_import import import_archive
-from resolvers.document_rules import DocumentConfig
-from resolvers.xdm import XdmDocument, read_archive
+from api.cli.support import running_stack, with_stores
+from resolvers.core.clock import SystemClock
+from resolvers.documents.legacy_import import import_archive
+from resolvers.documents.rules import DocumentConfig
+from resolvers.documents.xdm.archive import XdmDocument, read_archive
 from storage.stores import Stores
 
 

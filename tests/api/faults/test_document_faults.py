@@ -20,8 +20,8 @@ from pymongo import MongoClient
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.embedded import EmbeddedStack
-from resolvers.reconcile import reconcile
+from api.embedded.stack import EmbeddedStack
+from resolvers.documents.reconcile import reconcile
 from tests.api.documents_support import (
     CAMILLE,
     DEPOSIT,

@@ -25,9 +25,9 @@ from pymongo import MongoClient
 from starlette.applications import Starlette
 
 from api.app import create_app
-from api.embedded import EmbeddedStack
-from resolvers.actors import ActorKind
-from resolvers.reconcile import reconcile
+from api.embedded.stack import EmbeddedStack
+from resolvers.core.actors import ActorKind
+from resolvers.documents.reconcile import reconcile
 from tests.api.documents_support import CAMILLE, DEPOSIT, PDF, Caller, metadata, stores_of
 from tests.support import FakeClock, serve_app
 from tests.tokens import token_factory

@@ -18,16 +18,16 @@ import pytest
 from pymongo import MongoClient
 from starlette.applications import Starlette
 
-from api.embedded import EmbeddedStack
-from resolvers.document_import import ImportReport, import_archive
-from resolvers.document_rules import DocumentConfig
-from resolvers.reconcile import reconcile
-from resolvers.xdm import XdmDocument, read_archive
+from api.embedded.stack import EmbeddedStack
+from resolvers.documents.legacy_import import ImportReport, import_archive
+from resolvers.documents.reconcile import reconcile
+from resolvers.documents.rules import DocumentConfig
+from resolvers.documents.xdm.archive import XdmDocument, read_archive
 from storage.audit import VALIDATOR
 from storage.stores import Stores
+from tests.api.cli.test_oauth import environment
+from tests.api.documents.xdm_import_support import Written, written
 from tests.api.documents_support import stores_of
-from tests.api.test_cli_oauth import environment
-from tests.api.xdm_import_support import Written, written
 from tests.generators.ans_xdm import build
 from tests.support import FakeClock
 

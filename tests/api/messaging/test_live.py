@@ -18,7 +18,7 @@ from websockets.asyncio.client import ClientConnection
 
 from api.app import create_app
 from api.settings import Settings
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.api.documents_support import BENALI, BENALI_RPPS, CAMILLE, Caller
 from tests.api.messaging_support import MARK_READ, camille, doctor, sent, started
 from tests.oauth_support import PATIENT_INS

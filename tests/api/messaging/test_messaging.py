@@ -7,7 +7,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 from tests.api.documents_support import (
     BENALI,
     BENALI_RPPS,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
-from resolvers.demo import stable_id
+from resolvers.core.actors import ActorKind
+from resolvers.demo.seed import stable_id
 from tests.api.profile_support import (
     CAMILLE,
     LEFEVRE,

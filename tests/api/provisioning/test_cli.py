@@ -14,7 +14,7 @@ from typing import Any
 from pymongo import MongoClient
 
 from api.settings import Settings
-from tests.api.test_cli_oauth import environment
+from tests.api.cli.test_oauth import environment
 from tests.generators.beneficiaries import csv_lines
 
 CLI = str(Path(sys.executable).parent / "espace-sante")

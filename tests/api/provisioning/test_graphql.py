@@ -8,8 +8,8 @@ from datetime import timedelta
 import httpx
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
-from resolvers.provisioning import run_batch
+from resolvers.core.actors import ActorKind
+from resolvers.provisioning.batches import run_batch
 from tests.generators.beneficiaries import csv_file, person
 from tests.oauth_support import PATIENT_INS
 from tests.support import GraphQLClient

@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from resolvers.access_matrix import (
+from resolvers.access.matrix import (
     ALL,
     AccessMatrix,
     AccessMatrixError,
     load_matrix,
     parse_matrix,
 )
-from resolvers.terminology import CodeList, terminology
+from resolvers.core.terminology import CodeList, terminology
 
 EVERY_TYPE = frozenset(terminology(CodeList.DOCUMENT_TYPES).by_code)
 PHYSICIAN, PHARMACIST, DENTIST, NURSE = "10", "21", "40", "60"

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from resolvers.forecast import (
+from resolvers.agenda.prevention import PreventionMessage, messages
+from resolvers.agenda.schedule import (
     CATEGORIES,
     Age,
     ForecastCalendarError,
@@ -19,7 +20,6 @@ from resolvers.forecast import (
     forecast,
     parse_calendar,
 )
-from resolvers.prevention import PreventionMessage, messages
 
 
 def ids(entries: list[ForecastEntry]) -> set[str]:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.errors import InvalidInput
-from resolvers.identity import (
+from resolvers.core.errors import InvalidInput
+from resolvers.core.identity import (
     OID_NIA,
     OID_NIR,
     luhn_check_digit,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.terminology import CodeList, terminology
+from resolvers.core.terminology import CodeList, terminology
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ import hashlib
 from pymongo.database import Database
 
 from api.settings import Settings
-from resolvers.clock import SystemClock
-from resolvers.demo import DOCUMENTS, PATIENTS, PROFESSIONALS, SeedReport, seed_demo, stable_id
-from resolvers.demo_messages import seed_messages
-from resolvers.identity import normalize_matricule, normalize_rpps
+from resolvers.core.clock import SystemClock
+from resolvers.core.identity import normalize_matricule, normalize_rpps
+from resolvers.demo.messages import seed_messages
+from resolvers.demo.seed import DOCUMENTS, PATIENTS, PROFESSIONALS, SeedReport, seed_demo, stable_id
 from tests.storage.helpers import open_test_stores
 
 

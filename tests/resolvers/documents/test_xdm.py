@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from resolvers import xdm
-from resolvers.xdm import (
+from resolvers.documents.xdm import archive as xdm
+from resolvers.documents.xdm.archive import (
     METADATA_PATH,
     MalformedArchive,
     XdmArchive,
@@ -20,8 +20,13 @@ from resolvers.xdm import (
     read_archive,
     verify_contents,
 )
-from resolvers.xdm_authors import XdmIdentifier, XdmInstitution, parse_person, parse_profession
-from resolvers.xdm_metadata import parse_dtm
+from resolvers.documents.xdm.authors import (
+    XdmIdentifier,
+    XdmInstitution,
+    parse_person,
+    parse_profession,
+)
+from resolvers.documents.xdm.metadata import parse_dtm
 from tests.generators.xdm import XdmEntry, build_archive
 
 PDF = b"%PDF-1.4\n" + random.Random(7).randbytes(600_000)

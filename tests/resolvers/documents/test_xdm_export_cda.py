@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.xdm_export_cda import cda_unique_id
+from resolvers.documents.xdm.export_cda import cda_unique_id
 
 V3 = b'<?xml version="1.0"?>\n<ClinicalDocument xmlns="urn:hl7-org:v3">'
 

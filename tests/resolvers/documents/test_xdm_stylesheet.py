@@ -11,10 +11,10 @@ from xml.etree import ElementTree as ET
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from resolvers.cda_header import read_header
-from resolvers.xdm import read_archive
-from resolvers.xdm_identifiers import DOCUMENT_ENTRY_FIELDS, XdsField
-from resolvers.xdm_metadata import parse_dtm
+from resolvers.documents.cda_header import read_header
+from resolvers.documents.xdm.archive import read_archive
+from resolvers.documents.xdm.identifiers import DOCUMENT_ENTRY_FIELDS, XdsField
+from resolvers.documents.xdm.metadata import parse_dtm
 from tests.generators.ans_xdm import ALL, FIXTURES, build, rewrite_patient, stylesheet_output
 
 V3 = {"h": "urn:hl7-org:v3"}

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from resolvers.clock import SystemClock
-from resolvers.provisioning import _BatchRun, mark_uploaded, new_batch, run_batch
+from resolvers.core.clock import SystemClock
+from resolvers.provisioning.batches import _BatchRun, mark_uploaded, new_batch, run_batch
 from storage.provisioning import FileFormat
 from storage.stores import Stores
 from tests.generators.beneficiaries import csv_file, csv_lines, matricule, ndjson_lines, person

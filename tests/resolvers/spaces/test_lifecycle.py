@@ -9,14 +9,18 @@ from datetime import date, timedelta
 import pytest
 
 from api.settings import Settings
-from resolvers import guessing, measurements, messaging, profile, spaces
-from resolvers.access import represents
-from resolvers.actors import Actor, ActorKind
-from resolvers.document_rules import DocumentConfig
-from resolvers.due import run_due
-from resolvers.errors import Forbidden, InvalidInput, NotFound
-from resolvers.logins import authenticate
-from resolvers.spaces import CodeExpired, CodesLocked, InvalidCode, NotAllowedNow, notice
+from resolvers.access.policy import represents
+from resolvers.accounts.logins import authenticate
+from resolvers.core import guessing
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.errors import Forbidden, InvalidInput, NotFound
+from resolvers.documents.rules import DocumentConfig
+from resolvers.messaging import writes as messaging
+from resolvers.profile import measurements
+from resolvers.profile import sections as profile
+from resolvers.spaces import lifecycle as spaces
+from resolvers.spaces.due import run_due
+from resolvers.spaces.lifecycle import CodeExpired, CodesLocked, InvalidCode, NotAllowedNow, notice
 from storage.patients import PatientDoc
 from storage.stores import Stores
 from tests.spaces_support import SIX_WEEKS, Outbox, deliver, make_patient, send_notice

@@ -10,9 +10,9 @@ import pytest
 import strawberry
 from pymongo.errors import ServerSelectionTimeoutError
 
-from resolvers.errors import InvalidInput, NotFound
+from resolvers.core.errors import InvalidInput, NotFound
 from schema import ServiceSchema
-from schema.errors import ErrorPresenter
+from schema.core.errors import ErrorPresenter
 from storage.errors import StoreUnavailable
 
 

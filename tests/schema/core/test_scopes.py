@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from starlette.applications import Starlette
 
-from resolvers.actors import ActorKind
-from resolvers.demo import stable_id
-from resolvers.scopes import SCOPES
+from resolvers.access.scopes import SCOPES
+from resolvers.core.actors import ActorKind
+from resolvers.demo.seed import stable_id
 from schema import SchemaLimits, build_schema
-from schema.scopes_doc import guarded_fields, render
+from schema.core.scopes_doc import guarded_fields, render
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS
 from tests.support import GraphQLClient
 from tests.tokens import seed, token_factory
@@ -425,7 +425,7 @@ async def test_a_mutation_without_its_scope_is_refused_before_it_runs(
 
 # Subscriptions run on websockets only: each has its scope test there.
 SUBSCRIPTIONS = {
-    "Subscription.messagingEvents": "tests/api/test_messaging_live.py",
+    "Subscription.messagingEvents": "tests/api/messaging/test_live.py",
 }
 
 

@@ -1,5 +1,6 @@
-"""The executor's plain-field path (schema/execution.py) answers exactly what graphql-core's own
-executor answers, errors and their paths included, while skipping its per-field machinery."""
+"""The executor's plain-field path (schema/extensions/executor.py) answers exactly what
+graphql-core's own executor answers, errors and their paths included, while skipping its per-field
+machinery."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from graphql import FieldNode, GraphQLObjectType
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from resolvers.actors import Actor, ActorKind
-from schema.execution import ServiceExecutor
-from schema.permissions import scoped
+from resolvers.core.actors import Actor, ActorKind
+from schema.core.permissions import scoped
+from schema.extensions.executor import ServiceExecutor
 
 
 @strawberry.enum

@@ -1,0 +1,1 @@
+"""The ``espace-sante`` command line: one module a group of commands, each calling the use cases."""

@@ -1,0 +1,2 @@
+"""The agenda: events and their recurrence, the forecast calendar and its prevention messages,
+the iCalendar feed."""

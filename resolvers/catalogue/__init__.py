@@ -1,0 +1,1 @@
+"""The catalogue of referenced apps and the patient's pairings with them."""

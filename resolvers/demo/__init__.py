@@ -1,0 +1,1 @@
+"""The demo data set: patients, professionals, documents, a profile and a conversation."""

@@ -1,0 +1,1 @@
+"""The medical profile: its sections and the measurements' time series."""

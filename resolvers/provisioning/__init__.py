@@ -1,0 +1,1 @@
+"""Provisioning spaces from the insurer's beneficiary files: lines checked, batches run."""

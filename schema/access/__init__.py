@@ -1,0 +1,1 @@
+"""The access history, the patient's authorisations and emergency access, as GraphQL."""

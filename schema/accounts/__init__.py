@@ -1,0 +1,1 @@
+"""Patients, professionals and the actor asking (``me``), as GraphQL."""

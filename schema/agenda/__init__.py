@@ -1,0 +1,1 @@
+"""The agenda as GraphQL: events, occurrences, the forecast calendar, and their mutations."""

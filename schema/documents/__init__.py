@@ -1,0 +1,1 @@
+"""Health documents as GraphQL: types, deposit and lifecycle mutations, the export request."""

@@ -1,0 +1,1 @@
+"""Secure messaging as GraphQL: types, mutations and the live subscription."""

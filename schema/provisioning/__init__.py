@@ -1,0 +1,1 @@
+"""Provisioning through GraphQL: upload a beneficiary file, start the batch, follow it."""
