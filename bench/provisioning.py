@@ -29,7 +29,7 @@ from api.stores_config import open_stores
 from bench.harness import Figure, Section, stopwatch
 from resolvers.core.clock import SystemClock
 from resolvers.provisioning import batches as provisioning
-from resolvers.provisioning.lines import parse_csv
+from resolvers.provisioning._lines import parse_csv
 from storage.registry import ensure_collections
 from tests.generators.beneficiaries import HEADER, csv_lines
 

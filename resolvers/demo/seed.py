@@ -17,8 +17,8 @@ from resolvers.core.actors import ActorKind
 from resolvers.core.clock import Clock
 from resolvers.core.identity import luhn_check_digit, matricule_authority, nir_key
 from resolvers.core.terminology import CodeList, terminology
-from resolvers.demo import files as demo_files
-from resolvers.demo.profile import seed_profile
+from resolvers.demo import _files as demo_files
+from resolvers.demo._profile import seed_profile
 from storage.documents import DocumentDoc
 from storage.logins import login_id
 from storage.patients import PatientDoc, Sex, new_space

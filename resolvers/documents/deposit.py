@@ -33,8 +33,8 @@ from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import author_of, refusals_traced, trace
 from resolvers.core.clock import Clock
 from resolvers.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from resolvers.documents.formats import HEAD_SIZE, check_format, declared_format
-from resolvers.documents.protections import inherited, setter
+from resolvers.documents._formats import HEAD_SIZE, check_format, declared_format
+from resolvers.documents._protections import inherited, setter
 from resolvers.documents.rules import DocumentConfig, Metadata, MetadataInput, check_metadata
 from resolvers.profile.sections import writable_patient
 from storage.documents import AuthorDoc, DocumentDoc

@@ -9,7 +9,7 @@ and the time rules that ``run-due`` applies.
 - A protection keeps who set it: only they, or the holder, lift it
   (``resolvers.access.authorship``);
   it covers every version of the document, and a new version inherits it
-  (``resolvers.documents.protections``).
+  (``resolvers.documents._protections``).
 - The holder deletes a document (every version): archived at once, bytes purged later.
 - The author withdraws a document, with a reason: nobody sees it any more.
 """
@@ -27,7 +27,7 @@ from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import refusals_traced, trace
 from resolvers.core.clock import Clock
 from resolvers.core.errors import Forbidden, InvalidInput, NotFound
-from resolvers.documents.protections import LIFT_REFUSED, Flag, setter
+from resolvers.documents._protections import LIFT_REFUSED, Flag, setter
 from resolvers.documents.rules import DocumentConfig, check_reason
 from resolvers.profile.sections import writable_patient
 from resolvers.spaces.lifecycle import notice

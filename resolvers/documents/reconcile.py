@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from resolvers.core.clock import Clock
+from resolvers.documents._protections import inherited
 from resolvers.documents.deposit import OBJECT_PREFIX, discard
 from resolvers.documents.lifecycle import purge_archived
-from resolvers.documents.protections import inherited
 from storage.documents import DocumentDoc
 from storage.stores import Stores
 

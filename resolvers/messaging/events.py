@@ -24,7 +24,7 @@ from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import author_of, trace
 from resolvers.core.clock import Clock
 from resolvers.core.errors import DomainError, InvalidInput, Unauthenticated
-from resolvers.messaging.access import mailbox_relation, open_mailbox
+from resolvers.messaging._access import mailbox_relation, open_mailbox
 from resolvers.messaging.hub import ListenerFailed, MessageHub, patient_key, professional_key
 from storage.message_feed import Audience, FeedEvent, PositionLost, open_feed
 from storage.profile import AuthorDoc

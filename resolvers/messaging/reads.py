@@ -21,7 +21,7 @@ from resolvers.core.errors import InvalidInput
 from resolvers.core.pagination import decode_cursor, page_size
 from resolvers.core.text import prefix_query
 from resolvers.documents.rules import DocumentConfig
-from resolvers.messaging.access import Mailbox, open_conversation, open_mailbox
+from resolvers.messaging._access import Mailbox, open_conversation, open_mailbox
 from storage.documents import DocumentDoc
 from storage.messages import ConversationDoc, MessageDoc
 from storage.repository import Page

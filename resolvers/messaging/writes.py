@@ -30,7 +30,7 @@ from resolvers.core.clock import Clock
 from resolvers.core.errors import DomainError, Forbidden, InvalidInput
 from resolvers.core.text import search_words
 from resolvers.documents.rules import DocumentConfig
-from resolvers.messaging.access import open_conversation, open_mailbox
+from resolvers.messaging._access import open_conversation, open_mailbox
 from storage.ids import new_id
 from storage.messages import (
     ConversationDoc,

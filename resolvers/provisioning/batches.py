@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from resolvers.core.clock import Clock
 from resolvers.core.errors import DomainError, InvalidInput, NotFound
-from resolvers.provisioning.lines import (
+from resolvers.provisioning._lines import (
     Beneficiary,
     LineRejected,
     check_header,

@@ -20,9 +20,9 @@ from resolvers.documents.lifecycle import (
     tell_patients_of_held_documents,
 )
 from resolvers.documents.reconcile import ReconcileReport, abandoned_uploads
+from resolvers.spaces._purge import purge_patient
 from resolvers.spaces.lifecycle import ARCHIVE_PERIOD, notice
 from resolvers.spaces.notifications import enqueue_pending
-from resolvers.spaces.purge import purge_patient
 from storage.stores import Stores
 
 MAX_PER_STEP = 10_000

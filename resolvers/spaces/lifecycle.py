@@ -31,7 +31,7 @@ from resolvers.core.audit import trace
 from resolvers.core.clock import Clock
 from resolvers.core.errors import DomainError, Forbidden, InvalidInput, NotFound
 from resolvers.core.identity import normalize_matricule
-from resolvers.spaces import one_time_codes as codes
+from resolvers.spaces import _one_time_codes as codes
 from storage.ids import new_id
 from storage.patients import PatientDoc, PendingNoticeDoc, SpaceStatus
 from storage.stores import Stores

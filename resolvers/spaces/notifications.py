@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from resolvers.core.clock import Clock
-from resolvers.spaces import one_time_codes as codes
+from resolvers.spaces import _one_time_codes as codes
 from resolvers.spaces.lifecycle import new_activation
 from storage.ids import new_id
 from storage.outbox import NotificationDoc

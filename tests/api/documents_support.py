@@ -12,7 +12,7 @@ from starlette.applications import Starlette
 
 from resolvers.core.actors import ActorKind
 from resolvers.core.identity import luhn_check_digit
-from resolvers.demo.files import pdf
+from resolvers.demo._files import pdf
 from resolvers.demo.seed import stable_id
 from storage.stores import Stores
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS

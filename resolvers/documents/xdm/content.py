@@ -1,8 +1,8 @@
 """What each file of an XDM archive is, checked against what its entry says about it.
 
 The format is recognised from the content, never taken from the metadata: PDF, JPEG, PNG, plain
-text by their first bytes (``resolvers.documents.formats``), and CDA R2 by its header read as a
-stream (``resolvers.documents.cda_header``) — level 3, level 1 with any body the ANS accepts (PDF,
+text by their first bytes (``resolvers.documents._formats``), and CDA R2 by its header read as a
+stream (``resolvers.documents._cda_header``) — level 3, level 1 with any body the ANS accepts (PDF,
 text, RTF, JPEG, TIFF), and the auto-presentable CDA whose root is its own XSLT stylesheet. For a
 CDA, the header must agree with the entry: its patient (``recordTarget/patientRole/id`` under an INS
 OID) is the archive's patient, its ``code`` is the entry's typeCode.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resolvers.documents.cda_header import NON_XML_BODY_TYPES, CdaHeader, NotCda, read_header
-from resolvers.documents.formats import CDA, DECLARED, HEAD_SIZE, detect
+from resolvers.documents._cda_header import NON_XML_BODY_TYPES, CdaHeader, NotCda, read_header
+from resolvers.documents._formats import CDA, DECLARED, HEAD_SIZE, detect
 from resolvers.documents.xdm.archive import MalformedArchive, XdmArchive, XdmDocument
 from resolvers.documents.xdm.identifiers import INS_OIDS
 

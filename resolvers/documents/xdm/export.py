@@ -34,7 +34,8 @@ from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import trace
 from resolvers.core.clock import Clock
 from resolvers.core.errors import Forbidden, NotFound, Unauthenticated
-from resolvers.documents.formats import CDA
+from resolvers.documents._formats import CDA
+from resolvers.documents._zip_stream import ZipStream
 from resolvers.documents.reads import DOWNLOAD_CHUNK
 from resolvers.documents.rules import DocumentConfig
 from resolvers.documents.xdm.export_cda import HEAD, cda_unique_id
@@ -48,7 +49,6 @@ from resolvers.documents.xdm.export_metadata import (
     uid_oid,
 )
 from resolvers.documents.xdm.export_pages import SUBSET, Listed, index_htm, readme
-from resolvers.documents.zip_stream import ZipStream
 from storage.documents import DocumentDoc
 from storage.exports import ExportDoc
 from storage.ids import new_id

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from resolvers.core.service import service_info
-from resolvers.documents.formats import FORMATS
+from resolvers.documents._formats import FORMATS
 from resolvers.documents.xdm.identifiers import SUBSET_FOLDER
 from storage.documents import DocumentDoc
 

@@ -20,7 +20,7 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.logs import configure_logging
-from resolvers.spaces.purge import purge_patient
+from resolvers.spaces._purge import purge_patient
 from tests.api.agenda_support import added, doctor, holder
 from tests.api.documents_support import CAMILLE, stores_of
 from tests.oauth_support import PATIENT_INS

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from resolvers.demo.files import pdf
+from resolvers.demo._files import pdf
 from tests.api.documents_support import CAMILLE, Caller
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "ans_cda"

@@ -11,7 +11,7 @@ import pytest
 from pymongo.database import Database
 from starlette.applications import Starlette
 
-from resolvers.demo.files import cda
+from resolvers.demo._files import cda
 from tests.api.documents_support import (
     BENALI,
     BENALI_RPPS,

@@ -21,7 +21,7 @@ import pytest
 from defusedxml.ElementTree import fromstring
 from starlette.applications import Starlette
 
-from resolvers.documents.formats import detect
+from resolvers.documents._formats import detect
 from resolvers.documents.xdm import identifiers as written
 from tests.api.documents.export_support import download, members, request_export, seed_space
 from tests.api.documents_support import CAMILLE, patient, professional

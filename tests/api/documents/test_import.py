@@ -17,7 +17,7 @@ from pymongo.database import Database
 from starlette.applications import Starlette
 
 from api.settings import Settings
-from resolvers.demo.files import pdf
+from resolvers.demo._files import pdf
 from resolvers.documents.legacy_import import import_archive
 from resolvers.documents.rules import DocumentConfig
 from resolvers.documents.xdm.archive import MalformedArchive, read_archive

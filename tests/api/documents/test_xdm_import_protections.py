@@ -12,7 +12,7 @@ import httpx
 from starlette.applications import Starlette
 
 from resolvers.core.actors import ActorKind
-from resolvers.demo.files import pdf
+from resolvers.demo._files import pdf
 from resolvers.documents.legacy_import import import_file
 from resolvers.documents.rules import DocumentConfig
 from tests.api.documents_support import DOCS, LEFEVRE, Caller, professional, stores_of

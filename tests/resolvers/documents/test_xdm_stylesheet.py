@@ -11,7 +11,7 @@ from xml.etree import ElementTree as ET
 import pytest
 from defusedxml.ElementTree import fromstring
 
-from resolvers.documents.cda_header import read_header
+from resolvers.documents._cda_header import read_header
 from resolvers.documents.xdm.archive import read_archive
 from resolvers.documents.xdm.identifiers import DOCUMENT_ENTRY_FIELDS, XdsField
 from resolvers.documents.xdm.metadata import parse_dtm

@@ -9,7 +9,7 @@ import struct
 import zipfile
 from collections.abc import AsyncIterator
 
-from resolvers.documents.zip_stream import ZipStream
+from resolvers.documents._zip_stream import ZipStream
 
 MiB = 1024 * 1024
 
