@@ -14,14 +14,13 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from schema.core.errors import ErrorPresenter, log_errors
 from schema.core.request_scope import PerOperationState
-from schema.extensions.caching import CACHE_SIZE, DocumentCache
+from schema.extensions.caching import DocumentCache, DocumentCaches, ValidationCache
 from schema.extensions.cost import QueryCostLimiter
 from schema.extensions.executor import ServiceExecutor
 from schema.extensions.ids import IdGuard
@@ -50,19 +49,24 @@ class ServiceSchema(strawberry.Schema):
         log_errors(errors, execution_context)
 
 
-def build_schema(limits: SchemaLimits, record: OperationRecorder | None = None) -> ServiceSchema:
+def build_schema(
+    limits: SchemaLimits,
+    record: OperationRecorder | None = None,
+    caches: DocumentCaches | None = None,
+) -> ServiceSchema:
     """The schema with its protective and observing extensions, in the order they must run."""
+    documents = caches or DocumentCaches.bounded()
     rules = limit_rules(max_depth=limits.max_depth, max_aliases=limits.max_aliases)
     # Factories, not instances: an extension instance keeps per-operation state.
     extensions: list[type[SchemaExtension] | Any] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        DocumentCache,
+        lambda: DocumentCache(documents),
         lambda: AddValidationRules(rules),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(documents),
         # after validation: they depend on the variables and the caller, which its cache does not
-        lambda: QueryCostLimiter(max_cost=limits.max_cost),
+        lambda: QueryCostLimiter(max_cost=limits.max_cost, caches=documents),
         lambda: IntrospectionGuard(policy=limits.introspection),
-        IdGuard,
+        lambda: IdGuard(documents),
         ErrorPresenter,
         PerOperationState,
     ]

@@ -23,7 +23,6 @@ operation will really ask for.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -51,6 +50,7 @@ from strawberry.extensions import SchemaExtension
 
 from resolvers.core.pagination import DEFAULT_PAGE, MAX_PAGE
 from schema.core.error_codes import ErrorCode
+from schema.extensions.caching import BoundedCache, DocumentCaches
 
 LIST_WEIGHT = 10  # what an unpaginated list of objects is assumed to hold
 
@@ -147,21 +147,18 @@ def operation_cost(
     return _Coster(schema, fragments, variables or {}).selection_set(operation.selection_set, root)
 
 
-CACHE_SIZE = 1024
-CostKey = tuple[int, str, str | None, tuple[tuple[str, int], ...]]
-_costs: OrderedDict[CostKey, int] = OrderedDict()
-
-
 def cached_cost(
     schema: GraphQLSchema,
     query: str | None,
     document: DocumentNode,
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
+    *,
+    cache: BoundedCache[int],
 ) -> int:
     """:func:`operation_cost`, kept per document text and integer variables (the only values a
-    cost depends on: page sizes), in a bounded LRU: a client sending the same operation with
-    other ids pays the walk once."""
+    cost depends on: page sizes), in the schema's bounded cache: a client sending the
+    same operation with other ids pays the walk once."""
     if query is None:
         return operation_cost(schema, document, operation_name, variables)
     ints = tuple(
@@ -171,14 +168,10 @@ def cached_cost(
             if isinstance(value, int) and not isinstance(value, bool)
         )
     )
-    key = (id(schema), query, operation_name, ints)
-    if key in _costs:
-        _costs.move_to_end(key)
-        return _costs[key]
-    cost = _costs[key] = operation_cost(schema, document, operation_name, variables)
-    if len(_costs) > CACHE_SIZE:
-        _costs.popitem(last=False)
-    return cost
+    key = (query, operation_name, ints)
+    return cache.get_or_compute(
+        key, query, lambda: operation_cost(schema, document, operation_name, variables)
+    )
 
 
 class QueryCostLimiter(SchemaExtension):
@@ -188,9 +181,10 @@ class QueryCostLimiter(SchemaExtension):
     its refusal where Strawberry looks for validation errors, so nothing executes.
     """
 
-    def __init__(self, *, max_cost: int) -> None:
+    def __init__(self, *, max_cost: int, caches: DocumentCaches) -> None:
         super().__init__()
         self.max_cost = max_cost
+        self.caches = caches
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -198,7 +192,7 @@ class QueryCostLimiter(SchemaExtension):
         if not context.pre_execution_errors and document is not None:
             cost = cached_cost(
                 context.schema._schema, context.query, document, context.operation_name,
-                context.variables,
+                context.variables, cache=self.caches.costs,
             )  # fmt: skip
             if cost > self.max_cost:
                 context.pre_execution_errors = [

@@ -14,7 +14,6 @@ fragments, each fragment once) and the variables with the types they were declar
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -44,6 +43,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 
 from schema.core.error_codes import ErrorCode
+from schema.extensions.caching import BoundedCache, DocumentCaches
 
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._~:-]{1,128}", re.ASCII)
 
@@ -140,6 +140,8 @@ def malformed_ids(
     operation_name: str | None,
     variables: Mapping[str, Any] | None,
     query: str | None = None,
+    *,
+    cache: BoundedCache[list[str]] | None = None,
 ) -> list[str]:
     """The arguments and variables (``$name``) of the operation that hold a malformed id."""
     operation = get_operation_ast(document, operation_name)
@@ -151,37 +153,39 @@ def malformed_ids(
         name = definition.variable.name.value
         if type_ is not None and _bad_value(type_, (variables or {}).get(name)):  # type: ignore[arg-type]
             bad.append(f"${name}")
-    return bad + _bad_literals(schema, query, document, operation)
-
-
-LiteralsKey = tuple[int, str, str | None]
-_literals: OrderedDict[LiteralsKey, list[str]] = OrderedDict()
-CACHE_SIZE = 1024
+    return bad + _bad_literals(schema, query, document, operation, cache)
 
 
 def _bad_literals(
-    schema: GraphQLSchema, query: str | None, document: DocumentNode, operation: Any
+    schema: GraphQLSchema,
+    query: str | None,
+    document: DocumentNode,
+    operation: Any,
+    cache: BoundedCache[list[str]] | None,
 ) -> list[str]:
     """The literal arguments holding a malformed id: they depend on the document alone, so the
-    walk is kept per document text (bounded LRU)."""
-    key = None if query is None else (id(schema), query, operation.name and operation.name.value)
-    if key is not None and key in _literals:
-        _literals.move_to_end(key)
-        return _literals[key]
-    fragments = {
-        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-    }
-    walker = _Walker(schema, fragments)
-    walker.selection_set(operation.selection_set, schema.get_root_type(operation.operation))
-    if key is not None:
-        _literals[key] = walker.bad
-        if len(_literals) > CACHE_SIZE:
-            _literals.popitem(last=False)
-    return walker.bad
+    walk is kept per document text (the schema's bounded cache)."""
+
+    def walk() -> list[str]:
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        walker = _Walker(schema, fragments)
+        walker.selection_set(operation.selection_set, schema.get_root_type(operation.operation))
+        return walker.bad
+
+    if query is None or cache is None:
+        return walk()
+    key = (query, operation.name and operation.name.value)
+    return cache.get_or_compute(key, query, walk)
 
 
 class IdGuard(SchemaExtension):
     """Refuses an operation whose inputs hold a malformed id, with ``BAD_USER_INPUT``."""
+
+    def __init__(self, caches: DocumentCaches) -> None:
+        super().__init__()
+        self.caches = caches
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
@@ -189,7 +193,7 @@ class IdGuard(SchemaExtension):
         if not context.pre_execution_errors and document is not None:
             bad = malformed_ids(
                 context.schema._schema, document, context.operation_name, context.variables,
-                context.query,
+                context.query, cache=self.caches.malformed_literals,
             )  # fmt: skip
             if bad:
                 context.pre_execution_errors = [
