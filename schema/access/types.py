@@ -82,13 +82,14 @@ class AccessHistoryFilter:
         return HistoryFilter(self.actor_id, self.patient_id, self.since, self.until)
 
 
-def events(counted: access_history.Counted) -> Connection[AccessEvent]:
+def events(counted: access_history.Counted, after: str | None) -> Connection[AccessEvent]:
     page, count = counted
     return connection(
         [AccessEvent.from_doc(doc) for doc in page.items],
         page.items,
         sort_key=access_history.SORT_KEY,
         has_next=page.has_next,
+        after=after,
         count=count,
     )
 
@@ -109,7 +110,8 @@ async def history_of(
             first,
             after,
             matrix=ctx.documents.matrix,
-        )
+        ),
+        after,
     )
 
 
@@ -230,7 +232,9 @@ class AccessQuery:
     ) -> Connection[AccessEvent] | None:
         given = (filter or AccessHistoryFilter()).checked()
         ctx = info.context
-        return events(await access_history.of_actor(ctx.stores, actor(info), given, first, after))
+        return events(
+            await access_history.of_actor(ctx.stores, actor(info), given, first, after), after
+        )
 
 
 @strawberry.type

@@ -305,6 +305,7 @@ async def agenda_of(  # noqa: PLR0917 - a connection's arguments
         [{"start": f.occurrence.start, "_id": f.event["_id"]} for f in found],
         sort_key="start",
         has_next=has_next,
+        after=after,
         count=count,
     )
 

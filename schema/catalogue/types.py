@@ -213,7 +213,7 @@ class CatalogueQuery:
         )  # fmt: skip
         return connection(
             [CatalogueApp.from_doc(doc) for doc in page.items], page.items,
-            sort_key="name", has_next=page.has_next, count=count,
+            sort_key="name", has_next=page.has_next, after=after, count=count,
         )  # fmt: skip
 
     @strawberry.field(description="A referenced app (administrators: any app).")
@@ -237,7 +237,7 @@ class CatalogueQuery:
         )
         return connection(
             [CatalogueApp.from_doc(doc) for doc in page.items], page.items,
-            sort_key="name", has_next=page.has_next, count=count,
+            sort_key="name", has_next=page.has_next, after=after, count=count,
         )  # fmt: skip
 
     @strawberry.field(

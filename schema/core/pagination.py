@@ -12,9 +12,17 @@ from resolvers.core.pagination import encode_cursor
 T = TypeVar("T")
 
 
-@strawberry.type(description="Where a page ends, and whether another follows.")
+@strawberry.type(
+    description="Where a page starts and ends, and whether others come before or after it "
+    "(the Relay Cursor Connections specification's PageInfo)."
+)
 class PageInfo:
     has_next_page: bool
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page: lists are read forward (`first`, "
+        "`after`), so this is true exactly when the page starts after a cursor."
+    )
+    start_cursor: str | None
     end_cursor: str | None
 
 
@@ -41,9 +49,11 @@ def connection(
     *,
     sort_key: str,
     has_next: bool,
+    after: str | None,
     count: Callable[[], Awaitable[int]],
 ) -> Connection[T]:
-    """A connection of ``nodes`` built from ``docs`` (same order), cursors on ``sort_key``."""
+    """The one builder of every list: a connection of ``nodes`` built from ``docs`` (same
+    order), cursors on ``sort_key``; ``after`` is the cursor the page was asked after."""
     edges = [
         Edge(node=node, cursor=encode_cursor(doc[sort_key], doc["_id"]))
         for node, doc in zip(nodes, docs, strict=True)
@@ -51,5 +61,11 @@ def connection(
     return Connection(
         edges=edges,
         count=count,
-        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=has_next,
+            # A cursor stands for an item the caller was given: something comes before.
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
     )

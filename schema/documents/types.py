@@ -234,6 +234,7 @@ async def documents_of(
         page.items,
         sort_key=document_reads.SORT_KEY,
         has_next=page.has_next,
+        after=after,
         count=count,
     )
 

@@ -230,7 +230,7 @@ class Conversation:
         )
         return connection(
             [Message.from_doc(doc, self.viewer) for doc in page.items], page.items,
-            sort_key="seq", has_next=page.has_next, count=count,
+            sort_key="seq", has_next=page.has_next, after=after, count=count,
         )  # fmt: skip
 
     @classmethod
@@ -292,7 +292,7 @@ class MessagingQuery:
         )  # fmt: skip
         return connection(
             await conversations_for(info, page.items, viewer), page.items,
-            sort_key="last_message_at", has_next=page.has_next, count=count,
+            sort_key="last_message_at", has_next=page.has_next, after=after, count=count,
         )  # fmt: skip
 
     @strawberry.field(

@@ -400,6 +400,7 @@ class MedicalProfile:
             page.items,
             sort_key="measured_at",
             has_next=page.has_next,
+            after=after,
             count=lambda: repo.count(query),
         )
 
@@ -423,6 +424,7 @@ class MedicalProfile:
             page.items,
             sort_key="at",
             has_next=page.has_next,
+            after=after,
             count=lambda: repo.count(query),
         )
 

@@ -74,6 +74,7 @@ class ProvisioningBatch:
             page.items,
             sort_key="line",
             has_next=page.has_next,
+            after=after,
             count=lambda: rejections.count(query),
         )
 
@@ -150,6 +151,7 @@ class ProvisioningQuery:
             page.items,
             sort_key="created_at",
             has_next=page.has_next,
+            after=after,
             count=lambda: batches.count(query),
         )
 

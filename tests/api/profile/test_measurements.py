@@ -37,8 +37,8 @@ HISTORY = """
 query($id: ID!, $code: String, $since: DateTime, $until: DateTime, $first: Int, $after: String) {
   patient(id: $id) { profile { measurements(
       code: $code, since: $since, until: $until, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor }
-    edges { node { value measuredAt } }
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { value measuredAt } }
   } } }
 }
 """
@@ -141,6 +141,10 @@ async def test_the_history_filters_by_type_and_period_and_pages_newest_first(
         page = await history(camille, first=2, after=after, **october)
         assert page["totalCount"] == 4
         seen += [edge["node"] for edge in page["edges"]]
+        # Relay's PageInfo: the first page has nothing before it, the others do.
+        assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
+        assert page["pageInfo"]["startCursor"] == page["edges"][0]["cursor"]
+        assert page["pageInfo"]["endCursor"] == page["edges"][-1]["cursor"]
         if not page["pageInfo"]["hasNextPage"]:
             break
         after = page["pageInfo"]["endCursor"]
