@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import TypeAlias, TypeVar
 
 import orjson
 
 from resolvers.core.errors import InvalidInput
-from storage.repository import Keyset
+from storage.repository import Keyset, Page
 
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
+
+D = TypeVar("D")
+# A page of records and how to count them all (run only when the caller asks for totalCount).
+Counted: TypeAlias = tuple[Page[D], Callable[[], Awaitable[int]]]
 
 
 def page_size(first: int | None, *, field: str = "first") -> int:

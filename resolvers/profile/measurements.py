@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 from resolvers.access.authorship import same_author
 from resolvers.access.guard import open_patient
@@ -16,6 +17,7 @@ from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import author_of, outcome_traced
 from resolvers.core.clock import Clock
 from resolvers.core.errors import Forbidden, InvalidInput, NotFound
+from resolvers.core.pagination import Counted, decode_cursor, page_size
 from resolvers.profile.sections import record_change
 from storage.ids import new_id
 from storage.profile import ComponentDoc, MeasurementDoc
@@ -195,3 +197,27 @@ async def _remove(
         by=await author_of(stores, actor),
         data={"code": existing["code"], "value": existing["value"]},
     )
+
+
+async def history(  # noqa: PLR0917 - a list's filters and page
+    stores: Stores,
+    patient_id: str,
+    code: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    first: int | None,
+    after: str | None,
+) -> Counted[MeasurementDoc]:
+    """A patient's measurements, newest first, by type and period (the caller's scope checked
+    on the field: the profile's parent already opened the patient)."""
+    query: dict[str, Any] = {"patient_id": patient_id, "deleted_at": None}
+    if code is not None:
+        query["code"] = kind_of(code).code
+    period = {op: bound for op, bound in (("$gte", since), ("$lt", until)) if bound}
+    if period:
+        query["measured_at"] = period
+    repo = stores.measurements
+    page = await repo.find_page(
+        query, sort_key="measured_at", first=page_size(first), after=decode_cursor(after)
+    )
+    return page, lambda: repo.count(query)

@@ -18,9 +18,10 @@ from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import author_of
 from resolvers.core.clock import Clock
 from resolvers.core.errors import Forbidden, InvalidInput, NotFound
+from resolvers.core.pagination import Counted, decode_cursor, page_size
 from storage.ids import new_id
 from storage.patients import PatientDoc
-from storage.profile import AuthorDoc, EntryDoc, Section
+from storage.profile import AuthorDoc, ChangeDoc, EntryDoc, Section
 from storage.stores import Stores
 
 MAX_ENTRIES = 500
@@ -347,3 +348,22 @@ async def record_change(
             "data": data,
         }
     )
+
+
+async def changes(
+    stores: Stores, patient_id: str, sections: list[str], first: int | None, after: str | None
+) -> Counted[ChangeDoc]:
+    """The history of changes to the ``sections`` given (those the token's scopes open)."""
+    query: dict[str, Any] = {"patient_id": patient_id, "section": {"$in": sections}}
+    repo = stores.profile_changes
+    page = await repo.find_page(
+        query, sort_key="at", first=page_size(first), after=decode_cursor(after)
+    )
+    return page, lambda: repo.count(query)
+
+
+async def entries_of(
+    stores: Stores, patient_id: str, sections: list[Section]
+) -> dict[Section, list[EntryDoc]]:
+    """The entries of several sections of one patient, in one query."""
+    return await stores.profile_entries.of_sections(patient_id, sections)

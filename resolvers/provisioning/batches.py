@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from resolvers.core.clock import Clock
 from resolvers.core.errors import DomainError, InvalidInput, NotFound
+from resolvers.core.pagination import Counted, decode_cursor, page_size
 from resolvers.provisioning._lines import (
     Beneficiary,
     LineRejected,
@@ -269,3 +270,53 @@ async def mark_uploaded(stores: Stores, batch_id: str, created_by: str) -> Batch
         raise InvalidInput("Upload the file first (PUT it at the upload URL).", field="batchId")
     await stores.batches.mark_uploaded(batch_id, info.size)
     return {**batch, "status": "pending", "size": info.size}
+
+
+UPLOAD_URL_LIFETIME = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    batch: BatchDoc
+    url: str  # a presigned PUT of the object store, for the insurer's file
+    expires_at: datetime
+
+
+async def request_upload(
+    stores: Stores, clock: Clock, *, file_format: FileFormat, created_by: str
+) -> Upload:
+    """A new batch of ``created_by`` (an insurer's client), and where to upload its file."""
+    batch = await new_batch(stores, clock, file_format=file_format, created_by=created_by)
+    url = await stores.objects.presigned_put_url(batch["object_key"], UPLOAD_URL_LIFETIME)
+    return Upload(batch, url, clock.now() + UPLOAD_URL_LIFETIME)
+
+
+async def own_batch(stores: Stores, client_id: str, batch_id: str) -> BatchDoc:
+    """A batch of the asking client; others' batches do not exist for it."""
+    batch = await stores.batches.get(batch_id)
+    if batch is None or batch["created_by"] != client_id:
+        raise NotFound("No such provisioning batch.", field="id")
+    return batch
+
+
+async def batches_of(
+    stores: Stores, client_id: str, first: int | None, after: str | None
+) -> Counted[BatchDoc]:
+    """The client's batches, newest first."""
+    query = {"created_by": client_id}
+    page = await stores.batches.find_page(
+        query, sort_key="created_at", first=page_size(first), after=decode_cursor(after)
+    )
+    return page, lambda: stores.batches.count(query)
+
+
+async def rejections_of(
+    stores: Stores, batch_id: str, first: int | None, after: str | None
+) -> Counted[RejectionDoc]:
+    """The refused lines of a batch (already opened by :func:`own_batch`), in file order."""
+    query = {"batch_id": batch_id}
+    page = await stores.rejections.find_page(
+        query, sort_key="line", first=page_size(first), after=decode_cursor(after),
+        descending=False,
+    )  # fmt: skip
+    return page, lambda: stores.rejections.count(query)

@@ -389,9 +389,9 @@ async def add_representative(
     *,
     representative_ins: str,
     relation: str,
-) -> None:
+) -> Outcome:
     """Record a parent or a guardian (a court decision, for a protected adult)."""
-    await _operated(stores, clock, actor, patient_id, "representative.added")
+    patient = await _operated(stores, clock, actor, patient_id, "representative.added")
     if relation not in ("parent", "guardian"):
         raise InvalidInput("relation is parent or guardian", field="relation")
     matricule = normalize_matricule(representative_ins, field="representativeIns")
@@ -407,6 +407,7 @@ async def add_representative(
             }
         ]
     )
+    return Outcome(patient_id, patient["space"]["status"])
 
 
 def new_activation(now: datetime) -> tuple[str, dict[str, Any]]:

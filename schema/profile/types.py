@@ -9,7 +9,8 @@ from typing import Any, TypeVar, get_args
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from resolvers.core.pagination import decode_cursor, page_size
+from resolvers.profile import measurements
+from resolvers.profile import sections as profile
 from resolvers.profile.measurements import kind_of, measurement_types
 from schema.core.context import Info
 from schema.core.enums import ActorKind
@@ -301,13 +302,13 @@ def _sections(info: Info) -> DataLoader[SectionKey, list[EntryDoc]]:
     """The sections a response asks for, read in one query per patient."""
     loaders = info.context.loaders
     if "profile_sections" not in loaders:
-        entries = info.context.stores.profile_entries
+        stores = info.context.stores
 
         async def load(keys: list[SectionKey]) -> list[list[EntryDoc]]:
             found: dict[SectionKey, list[EntryDoc]] = {}
             for patient_id in dict.fromkeys(patient for patient, _ in keys):
                 sections = [section for patient, section in keys if patient == patient_id]
-                by_section = await entries.of_sections(patient_id, sections)
+                by_section = await profile.entries_of(stores, patient_id, sections)
                 found.update({(patient_id, name): docs for name, docs in by_section.items()})
             return [found[key] for key in keys]
 
@@ -385,15 +386,8 @@ class MedicalProfile:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Measurement] | None:
-        repo = info.context.stores.measurements
-        query: dict[str, Any] = {"patient_id": self.patient_id, "deleted_at": None}
-        if code is not None:
-            query["code"] = kind_of(code).code
-        period = {op: bound for op, bound in (("$gte", since), ("$lt", until)) if bound}
-        if period:
-            query["measured_at"] = period
-        page = await repo.find_page(
-            query, sort_key="measured_at", first=page_size(first), after=decode_cursor(after)
+        page, count = await measurements.history(
+            info.context.stores, self.patient_id, code, since, until, first, after
         )
         return connection(
             [Measurement.from_doc(doc) for doc in page.items],
@@ -401,7 +395,7 @@ class MedicalProfile:
             sort_key="measured_at",
             has_next=page.has_next,
             after=after,
-            count=lambda: repo.count(query),
+            count=count,
         )
 
     @strawberry.field(
@@ -414,10 +408,8 @@ class MedicalProfile:
     ) -> Connection[ProfileChange] | None:
         actor = info.context.actor
         sections = readable_sections(actor.scopes if actor else frozenset())
-        repo = info.context.stores.profile_changes
-        query: dict[str, Any] = {"patient_id": self.patient_id, "section": {"$in": sections}}
-        page = await repo.find_page(
-            query, sort_key="at", first=page_size(first), after=decode_cursor(after)
+        page, count = await profile.changes(
+            info.context.stores, self.patient_id, sections, first, after
         )
         return connection(
             [ProfileChange.from_doc(doc) for doc in page.items],
@@ -425,7 +417,7 @@ class MedicalProfile:
             sort_key="at",
             has_next=page.has_next,
             after=after,
-            count=lambda: repo.count(query),
+            count=count,
         )
 
     @classmethod

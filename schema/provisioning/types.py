@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import Enum
 from typing import Annotated, TypeAlias
 
 import strawberry
 
-from resolvers.core.errors import NotFound
-from resolvers.core.pagination import decode_cursor, page_size
 from resolvers.provisioning import batches as provisioning
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
@@ -17,8 +15,6 @@ from schema.core.permissions import scoped
 from schema.core.refusals import refused_as
 from schema.spaces.types import actor
 from storage.provisioning import BatchDoc
-
-UPLOAD_URL_LIFETIME = timedelta(hours=1)
 
 
 @strawberry.enum(description="How a beneficiary file is written.")
@@ -60,22 +56,14 @@ class ProvisioningBatch:
     async def rejections(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Rejection]:
-        rejections = info.context.stores.rejections
-        query = {"batch_id": self.id}
-        page = await rejections.find_page(
-            query,
-            sort_key="line",
-            first=page_size(first),
-            after=decode_cursor(after),
-            descending=False,
-        )
+        page, count = await provisioning.rejections_of(info.context.stores, self.id, first, after)
         return connection(
             [Rejection(line=doc["line"], reason=doc["reason"]) for doc in page.items],
             page.items,
             sort_key="line",
             has_next=page.has_next,
             after=after,
-            count=lambda: rejections.count(query),
+            count=count,
         )
 
     @classmethod
@@ -120,11 +108,7 @@ ProvisioningResult: TypeAlias = Annotated[
 
 
 async def _own_batch(info: Info, batch_id: str) -> BatchDoc:
-    """A batch of the asking client; others' batches do not exist for it."""
-    batch = await info.context.stores.batches.get(batch_id)
-    if batch is None or batch["created_by"] != actor(info).client_id:
-        raise NotFound("No such provisioning batch.", field="id")
-    return batch
+    return await provisioning.own_batch(info.context.stores, actor(info).client_id, batch_id)
 
 
 @strawberry.type
@@ -141,10 +125,8 @@ class ProvisioningQuery:
     async def provisioning_batches(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ProvisioningBatch] | None:
-        batches = info.context.stores.batches
-        query = {"created_by": actor(info).client_id}
-        page = await batches.find_page(
-            query, sort_key="created_at", first=page_size(first), after=decode_cursor(after)
+        page, count = await provisioning.batches_of(
+            info.context.stores, actor(info).client_id, first, after
         )
         return connection(
             [ProvisioningBatch.from_doc(doc) for doc in page.items],
@@ -152,7 +134,7 @@ class ProvisioningQuery:
             sort_key="created_at",
             has_next=page.has_next,
             after=after,
-            count=lambda: batches.count(query),
+            count=count,
         )
 
 
@@ -168,14 +150,13 @@ class ProvisioningMutations:
         format: BeneficiaryFileFormat,
     ) -> ProvisioningUploadResult | None:
         ctx = info.context
-        batch = await provisioning.new_batch(
+        upload = await provisioning.request_upload(
             ctx.stores, ctx.clock, file_format=format.value, created_by=actor(info).client_id
         )
-        url = await ctx.stores.objects.presigned_put_url(batch["object_key"], UPLOAD_URL_LIFETIME)
         return ProvisioningUpload(
-            batch=ProvisioningBatch.from_doc(batch),
-            upload_url=url,
-            expires_at=ctx.clock.now() + UPLOAD_URL_LIFETIME,
+            batch=ProvisioningBatch.from_doc(upload.batch),
+            upload_url=upload.url,
+            expires_at=upload.expires_at,
         )
 
     @strawberry.mutation(

@@ -13,7 +13,7 @@ import strawberry
 from resolvers.core import guessing
 from resolvers.core.actors import Actor
 from resolvers.core.audit import one_attempt
-from resolvers.core.errors import DomainError, NotFound, Unauthenticated
+from resolvers.core.errors import DomainError, Unauthenticated
 from resolvers.spaces import lifecycle as spaces
 from schema.core.context import Info
 from schema.core.permissions import scoped
@@ -250,8 +250,8 @@ class SpaceMutations:
     ) -> SpaceResult | None:
         ctx = info.context
 
-        async def add() -> spaces.Outcome:
-            await spaces.add_representative(
+        return await outcome(
+            spaces.add_representative(
                 ctx.stores,
                 ctx.clock,
                 actor(info),
@@ -259,9 +259,4 @@ class SpaceMutations:
                 representative_ins=representative_ins,
                 relation=relation,
             )
-            patient = await ctx.stores.patients.get(patient_id)
-            if patient is None:
-                raise NotFound("No such patient.", field="patientId")
-            return spaces.Outcome(patient_id, patient["space"]["status"])
-
-        return await outcome(add())
+        )
