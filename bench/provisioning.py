@@ -31,6 +31,7 @@ from resolvers.core.clock import SystemClock
 from resolvers.provisioning import batches as provisioning
 from resolvers.provisioning._lines import parse_csv
 from storage.registry import ensure_collections
+from storage.stores import repositories
 from tests.generators.beneficiaries import HEADER, csv_lines
 
 LINES = int(os.environ.get("BENCH_PROVISIONING_LINES", "1000000"))
@@ -94,7 +95,7 @@ async def _ours(settings: Settings, lines: int) -> Run:
 
 async def _baseline(settings: Settings, lines: int) -> Run:
     stores = open_stores(settings)
-    await ensure_collections(stores.db)
+    await ensure_collections(stores.db, repositories())
     collection = stores.db["patients"]
     now = datetime.now(UTC)
     start_rss = _rss_mib()

@@ -19,6 +19,10 @@ class StoreUnavailable(Exception):
         self.timed_out = timed_out  # no answer in time, as opposed to a refusal or an error
 
 
+class AlreadyStored(Exception):
+    """A record with the same id (or unique key) is stored already."""
+
+
 class ObjectNotFound(Exception):
     """No object under that key."""
 

@@ -8,7 +8,7 @@ no ODM layer sits between the resolvers and PyMongo.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
@@ -73,6 +73,21 @@ class Repository(Generic[DocT]):
             {"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True
         )
         return result.upserted_id is not None
+
+    async def delete(self, id_: str) -> None:
+        await self.collection.delete_one({"_id": id_})
+
+    async def delete_where(self, filter_: Filter) -> int:
+        """Delete every document matching ``filter_``; how many went."""
+        result = await self.collection.delete_many(filter_)
+        return result.deleted_count
+
+    def stream_where(
+        self, filter_: Filter, fields: Sequence[str] | None = None
+    ) -> AsyncIterator[DocT]:
+        """Every document matching ``filter_`` (only ``fields`` and the id when given), streamed."""
+        projection = dict.fromkeys(fields, 1) if fields is not None else None
+        return aiter(self.collection.find(filter_, projection))
 
     async def exists(self, filter_: Filter) -> bool:
         return await self.collection.find_one(filter_, {"_id": 1}) is not None

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Any, TypeAlias, TypeVar, get_type_hints
 
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from storage.access import AuthorisationRepository, EmergencyAccessRepository
 from storage.agenda import AgendaEventRepository, AgendaFeedRepository, AgendaPreferencesRepository
 from storage.audit import AccessEventRepository
 from storage.catalogue import CatalogueRepository, PairingRepository
 from storage.documents import DocumentRepository
+from storage.errors import AlreadyStored
 from storage.exports import ExportRepository
 from storage.logins import LoginRepository
 from storage.messages import ConversationRepository, MessageRepository, ReceiptRepository
@@ -32,8 +35,12 @@ from storage.profile import ChangeRepository, EntryRepository, MeasurementReposi
 from storage.provisioning import BatchRepository, RejectionRepository
 from storage.rate_limits import RateWindowRepository
 from storage.registry import ensure_collections
+from storage.repository import Repository
 from storage.representations import RepresentationRepository
 from storage.signing_keys import SigningKeyRepository
+
+# A transaction's session, as the use cases name it (they never import the driver).
+Session: TypeAlias = AsyncClientSession
 
 T = TypeVar("T")
 
@@ -84,35 +91,9 @@ class Stores:
     rate_windows: RateWindowRepository = field(init=False)
 
     def __post_init__(self) -> None:
-        self.patients = PatientRepository(self.db)
-        self.professionals = ProfessionalRepository(self.db)
-        self.documents = DocumentRepository(self.db)
-        self.space_exports = ExportRepository(self.db)
-        self.authorisations = AuthorisationRepository(self.db)
-        self.emergency_accesses = EmergencyAccessRepository(self.db)
-        self.access_events = AccessEventRepository(self.db)
-        self.logins = LoginRepository(self.db)
-        self.oauth_clients = OAuthClientRepository(self.db)
-        self.oauth_codes = AuthorizationCodeRepository(self.db)
-        self.refresh_tokens = RefreshTokenRepository(self.db)
-        self.access_tokens = AccessTokenRepository(self.db)
-        self.signing_keys = SigningKeyRepository(self.db)
-        self.representations = RepresentationRepository(self.db)
-        self.outbox = OutboxRepository(self.db)
-        self.batches = BatchRepository(self.db)
-        self.rejections = RejectionRepository(self.db)
-        self.profile_entries = EntryRepository(self.db)
-        self.measurements = MeasurementRepository(self.db)
-        self.profile_changes = ChangeRepository(self.db)
-        self.conversations = ConversationRepository(self.db)
-        self.messages = MessageRepository(self.db)
-        self.receipts = ReceiptRepository(self.db)
-        self.catalogue = CatalogueRepository(self.db)
-        self.pairings = PairingRepository(self.db)
-        self.agenda_events = AgendaEventRepository(self.db)
-        self.agenda_preferences = AgendaPreferencesRepository(self.db)
-        self.agenda_feeds = AgendaFeedRepository(self.db)
-        self.rate_windows = RateWindowRepository(self.db)
+        # The fields above are THE list of repositories: each is built from its declared type.
+        for name, repository in _repository_fields().items():
+            setattr(self, name, repository(self.db))
 
     @classmethod
     def connect(cls, mongo: MongoConfig, objects: ObjectStoreConfig) -> Stores:
@@ -128,7 +109,7 @@ class Stores:
 
     async def prepare(self) -> list[str]:
         """Make sure collections, validators, indexes and the bucket exist (idempotent)."""
-        names = await ensure_collections(self.db)
+        names = await ensure_collections(self.db, repositories())
         await self.objects.ensure_bucket()
         return names
 
@@ -140,9 +121,40 @@ class Stores:
         async with self.client.start_session() as session:
             return await session.with_transaction(work)
 
+    async def insert_together(
+        self, batches: Sequence[tuple[Repository[Any], Sequence[Mapping[str, Any]]]]
+    ) -> None:
+        """Insert every batch in one transaction, in ONE attempt: unlike :meth:`in_transaction`,
+        which retries a transient error (MongoDB gone) for two minutes, for work that is simply
+        run again when it fails. ``AlreadyStored`` when a record is there already."""
+        try:
+            async with (
+                self.client.start_session() as session,
+                await session.start_transaction(),
+            ):
+                for repository, docs in batches:
+                    await repository.collection.insert_many(list(docs), session=session)
+        except (BulkWriteError, DuplicateKeyError) as exc:
+            raise AlreadyStored(str(exc)) from exc
+
     async def ping_mongodb(self) -> None:
         await self.client.admin.command("ping")
 
     async def close(self) -> None:
         await self.client.close()
         self.objects.close()
+
+
+@cache
+def _repository_fields() -> dict[str, type[Repository[Any]]]:
+    hints = get_type_hints(Stores)
+    return {
+        f.name: hints[f.name]
+        for f in fields(Stores)
+        if not f.init and isinstance(hints[f.name], type) and issubclass(hints[f.name], Repository)
+    }
+
+
+def repositories() -> tuple[type[Repository[Any]], ...]:
+    """Every repository of the service, in the order :class:`Stores` declares them."""
+    return tuple(_repository_fields().values())

@@ -28,7 +28,6 @@ from typing import Any
 
 import anyio
 import anyio.to_thread
-from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.clock import Clock
@@ -52,6 +51,7 @@ from resolvers.documents.xdm.codes import (
 from resolvers.documents.xdm.content import Content, inspect
 from storage.audit import AccessEventDoc
 from storage.documents import AuthorDoc, CodedDoc, DocumentDoc, IdentifierDoc
+from storage.errors import AlreadyStored
 from storage.ids import new_id
 from storage.patients import PatientDoc
 from storage.stores import Stores
@@ -278,14 +278,8 @@ async def _write(
             record["deposited_at"] = record["updated_at"] = now
         events = [_event(record, now) for record in records]
 
-        # One attempt, not ``with_transaction``: that one retries a transient error (MongoDB
-        # gone) for two minutes; a failed import is simply run again.
-        async with (
-            stores.client.start_session() as session,
-            await session.start_transaction(),
-        ):
-            await stores.documents.collection.insert_many(records, session=session)
-            await stores.access_events.collection.insert_many(events, session=session)
+        # One attempt: a failed import is simply run again.
+        await stores.insert_together([(stores.documents, records), (stores.access_events, events)])
     except BaseException:
         await _forget(stores, keys)
         raise
@@ -318,7 +312,7 @@ async def import_archive(
             report.document_ids = await _write(
                 stores, clock, config, archive, patient=patient, items=items
             )
-        except (BulkWriteError, DuplicateKeyError):  # another run committed them meanwhile
+        except AlreadyStored:  # another run committed them meanwhile
             items, report.already_there = await _new_items(stores, patient, planned, problems)
             if items or problems:
                 raise

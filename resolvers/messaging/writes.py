@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from resolvers.access.guard import open_document
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import author_of, refusals_traced, trace
@@ -41,7 +39,7 @@ from storage.messages import (
 )
 from storage.patients import PatientDoc
 from storage.profile import AuthorDoc
-from storage.stores import Stores
+from storage.stores import Session, Stores
 
 END_SUBJECT = "[FIN]"
 SUBJECT_MAX = 200
@@ -197,7 +195,7 @@ async def start_conversation(  # noqa: PLR0917 - the use case's facts
     )  # fmt: skip
     conversation["last_message"] = _summary(message)
 
-    async def write(session: AsyncClientSession) -> None:
+    async def write(session: Session) -> None:
         await stores.conversations.start(conversation, session)
         await stores.messages.add(message, session)
 
@@ -254,7 +252,7 @@ async def send_message(  # noqa: PLR0917 - the use case's facts
     author = await author_of(stores, actor)
     message_id, now = new_id(), clock.now()
 
-    async def write(session: AsyncClientSession) -> tuple[ConversationDoc, MessageDoc]:
+    async def write(session: Session) -> tuple[ConversationDoc, MessageDoc]:
         # the number is taken inside the transaction: a retry takes it again
         reserved = await stores.conversations.reserve(conversation_id, session)
         if reserved is None:
@@ -309,7 +307,7 @@ async def mark_read(
         "at": now,
     }
 
-    async def write(session: AsyncClientSession) -> bool:
+    async def write(session: Session) -> bool:
         if not await stores.conversations.mark_read(conversation_id, actor.id, mark, session):
             return False
         if not await stores.messages.mark_read(conversation_id, actor.id, seq, now, session):

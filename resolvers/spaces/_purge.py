@@ -16,46 +16,44 @@ PurgeStep = Callable[[Stores, str], Awaitable[None]]
 
 
 async def _credentials(stores: Stores, patient_id: str) -> None:
-    await stores.logins.collection.delete_many({"user_id": patient_id})
+    await stores.logins.delete_where({"user_id": patient_id})
 
 
 async def _representations(stores: Stores, patient_id: str) -> None:
-    await stores.representations.collection.delete_many({"represented_id": patient_id})
+    await stores.representations.delete_where({"represented_id": patient_id})
 
 
 async def _notifications(stores: Stores, patient_id: str) -> None:
-    await stores.outbox.collection.delete_many({"patient_id": patient_id, "status": "pending"})
+    await stores.outbox.delete_where({"patient_id": patient_id, "status": "pending"})
 
 
 async def _documents(stores: Stores, patient_id: str) -> None:
-    async for doc in stores.documents.collection.find(
-        {"patient_id": patient_id}, {"object_key": 1}
-    ):
+    async for doc in stores.documents.stream_where({"patient_id": patient_id}, ["object_key"]):
         await stores.objects.delete(doc["object_key"])
-        await stores.documents.collection.delete_one({"_id": doc["_id"]})
+        await stores.documents.delete(doc["_id"])
 
 
 async def _authorisations(stores: Stores, patient_id: str) -> None:
     # the access history stays: it is append-only, and the law asks to keep the traces
     for repository in (stores.authorisations, stores.emergency_accesses):
-        await repository.collection.delete_many({"patient_id": patient_id})
+        await repository.delete_where({"patient_id": patient_id})
 
 
 async def _profile(stores: Stores, patient_id: str) -> None:
     for repository in (stores.profile_entries, stores.measurements, stores.profile_changes):
-        await repository.collection.delete_many({"patient_id": patient_id})
+        await repository.delete_where({"patient_id": patient_id})
 
 
 async def _messages(stores: Stores, patient_id: str) -> None:
     # a professional's copy of what they sent lives in their practice software, not here
     for repository in (stores.receipts, stores.messages, stores.conversations):
-        await repository.collection.delete_many({"patient_id": patient_id})
+        await repository.delete_where({"patient_id": patient_id})
 
 
 async def _agenda(stores: Stores, patient_id: str) -> None:
-    await stores.agenda_events.collection.delete_many({"patient_id": patient_id})
-    await stores.agenda_feeds.collection.delete_many({"patient_id": patient_id})
-    await stores.agenda_preferences.collection.delete_many({"_id": patient_id})
+    await stores.agenda_events.delete_where({"patient_id": patient_id})
+    await stores.agenda_feeds.delete_where({"patient_id": patient_id})
+    await stores.agenda_preferences.delete_where({"_id": patient_id})
 
 
 PURGE_STEPS: list[PurgeStep] = [

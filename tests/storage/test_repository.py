@@ -8,8 +8,8 @@ from pymongo import ASCENDING, IndexModel
 from pymongo.errors import WriteError
 
 from api.settings import Settings
-from storage.registry import REPOSITORIES
 from storage.repository import Keyset, Repository
+from storage.stores import repositories
 from tests.storage.helpers import open_test_stores
 
 
@@ -30,7 +30,7 @@ class NoteRepository(Repository[NoteDoc]):
 async def test_ensure_is_idempotent_and_creates_declared_indexes(settings: Settings) -> None:
     async with open_test_stores(settings) as stores:
         await stores.prepare()  # a second time: nothing changes, nothing fails
-        for repository in REPOSITORIES:
+        for repository in repositories():
             info = await stores.db[repository.name].index_information()
             for index in repository.indexes:
                 assert index.document["name"] in info, (repository.name, index.document["name"])
