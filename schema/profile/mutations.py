@@ -15,7 +15,7 @@ from resolvers.profile import sections as profile
 from schema.core.context import Info
 from schema.core.permissions import scoped
 from schema.core.refusals import refused_as
-from schema.profile.types import (
+from schema.profile.entries import (
     AllergySeverity,
     CareTeamRole,
     HistoryKind,
