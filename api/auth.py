@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from api.oauth.tokens import AccessTokenVerifier, InvalidToken
 from resolvers.core.actors import Actor
-from storage.errors import unavailable_store
+from storage.errors import STORE_UNAVAILABLE, unavailable_store
 
 REALM = "espace-sante"
 
@@ -66,9 +66,7 @@ async def authenticate_bearer(verifier: AccessTokenVerifier, header: str) -> Act
         return await verifier.verify(token.strip())
     except InvalidToken as error:
         raise AuthenticationError(error.reason) from error
-    except Exception as error:
-        if unavailable_store(error) is None:
-            raise
+    except STORE_UNAVAILABLE as error:
         raise VerifierUnavailable(str(unavailable_store(error))) from error
 
 

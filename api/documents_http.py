@@ -29,7 +29,7 @@ from resolvers.core.audit import one_attempt
 from resolvers.core.errors import DomainError, InsufficientScope, Unauthenticated
 from resolvers.documents import deposit as documents
 from resolvers.documents import reads as document_reads
-from storage.errors import unavailable_store
+from storage.errors import STORE_UNAVAILABLE
 
 STATUS = {
     "BAD_USER_INPUT": 400,
@@ -87,9 +87,7 @@ class DocumentRoutes:
                 return _error(STATUS.get(error.code, 400), error.message, extensions)
             except ClientDisconnect:
                 return Response(status_code=400)  # nobody is listening any more
-            except Exception as exc:
-                if unavailable_store(exc) is None:
-                    raise
+            except STORE_UNAVAILABLE:
                 return _error(
                     503,
                     "A backing service is temporarily unavailable; please retry shortly.",

@@ -38,11 +38,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import ActorUser
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.clock import Clock
-from storage.errors import unavailable_store
+from storage.errors import STORE_UNAVAILABLE
 from storage.rate_limits import RateWindowRepository
 
 log = structlog.get_logger("espace_sante.rate_limits")
 PAUSE_AFTER_FAILURE_SECONDS = 5.0
+
+# A store out of reach or too slow: the request goes on, uncounted (see ``hit``).
+UNCOUNTED: tuple[type[Exception], ...] = (TimeoutError, *STORE_UNAVAILABLE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,9 +118,7 @@ class RateLimiter:
                 found = await asyncio.gather(
                     *(counters.hit(key, start, ends) for key, _ in budgets)
                 )
-        except Exception as exc:
-            if not isinstance(exc, TimeoutError) and unavailable_store(exc) is None:
-                raise
+        except UNCOUNTED as exc:
             log.warning("rate_limit.uncounted", error=type(exc).__name__)
             self._paused_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
             return None

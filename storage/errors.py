@@ -35,6 +35,15 @@ class ObjectTooLarge(Exception):
         self.limit = limit
 
 
+# What a store raises when it cannot be reached: callers catch exactly these (``except
+# STORE_UNAVAILABLE``) rather than ``Exception``, without naming a driver's types themselves.
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    StoreUnavailable,
+    ConnectionFailure,  # MongoDB: AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError…
+    urllib3.exceptions.HTTPError,  # S3, below the minio SDK
+)
+
+
 def unavailable_store(exc: BaseException) -> Store | None:
     """Which store an exception says is unreachable, or ``None`` when it says something else."""
     if isinstance(exc, StoreUnavailable):
