@@ -16,7 +16,7 @@ from resolvers.access.history import HistoryFilter
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import refused_as
+from schema.core.refusals import Refusal, refused_as
 from schema.spaces.types import actor
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
 from storage.audit import AccessEventDoc
@@ -199,10 +199,8 @@ async def authorisations_of(info: Info, patient_id: str) -> AccessAuthorisations
 
 
 @strawberry.type(description="A refused access operation, with a code to act on.")
-class AccessError:
-    code: str
-    message: str
-    field: str | None
+class AccessError(Refusal):
+    pass
 
 
 ProfessionalAccessResult: TypeAlias = Annotated[

@@ -18,7 +18,7 @@ from resolvers.agenda.rules import DEFAULT_ZONE, EventInput
 from schema.agenda.types import AgendaEvent, AgendaEventKind, AgendaPreferences, PreventionCategory
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import refused_as
+from schema.core.refusals import Refusal, refused_as
 from schema.spaces.types import actor
 from storage.agenda import EventDoc
 
@@ -96,10 +96,8 @@ class AgendaFeedRevoked:
 
 
 @strawberry.type(description="A refused agenda change, with a code to act on.")
-class AgendaError:
-    code: str
-    message: str
-    field: str | None
+class AgendaError(Refusal):
+    pass
 
 
 AgendaEventResult: TypeAlias = Annotated[

@@ -20,7 +20,7 @@ from resolvers.catalogue.apps import AppTerms
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import refused_as
+from schema.core.refusals import Refusal, refused_as
 from schema.spaces.types import actor
 from storage.catalogue import CatalogueAppDoc, PairingDoc
 
@@ -181,10 +181,8 @@ class CatalogueAppCreated:
 
 
 @strawberry.type(description="A refused catalogue or pairing operation, with a code.")
-class CatalogueError:
-    code: str
-    message: str
-    field: str | None
+class CatalogueError(Refusal):
+    pass
 
 
 CreatedResult: TypeAlias = Annotated[

@@ -7,11 +7,24 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
+import strawberry
+
 from resolvers.core.audit import one_attempt
 from resolvers.core.errors import DomainError
 
 T = TypeVar("T")
 E = TypeVar("E")
+
+
+@strawberry.type
+class Refusal:
+    """What every domain's error type is: a code to act on, a message safe to show, and the input
+    field at fault. A Python base, not a GraphQL interface: each domain's type (``AgendaError``…)
+    inherits the three fields and keeps its own name, so the SDL stays as clients know it."""
+
+    code: str
+    message: str
+    field: str | None
 
 
 async def refused_as(error_type: Callable[..., E], work: Awaitable[T]) -> T | E:

@@ -23,7 +23,7 @@ from resolvers.documents import reads as document_reads
 from resolvers.documents.rules import MetadataInput
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import refused_as
+from schema.core.refusals import Refusal, refused_as
 from schema.documents.types import Document
 from schema.spaces.types import actor
 
@@ -101,10 +101,8 @@ class MigrationObjection:
 
 
 @strawberry.type(description="A refused document operation, with a code to act on.")
-class DocumentError:
-    code: str
-    message: str
-    field: str | None
+class DocumentError(Refusal):
+    pass
 
 
 DocumentResult: TypeAlias = Annotated[

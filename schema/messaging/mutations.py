@@ -14,17 +14,15 @@ from resolvers.messaging import writes as messaging
 from resolvers.messaging.writes import Draft
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import refused_as
+from schema.core.refusals import Refusal, refused_as
 from schema.messaging.types import Conversation, Message, conversations_for
 from schema.spaces.types import actor
 from storage.messages import ConversationDoc, MessageDoc
 
 
 @strawberry.type(description="A refused messaging operation, with a code to act on.")
-class MessagingError:
-    code: str
-    message: str
-    field: str | None
+class MessagingError(Refusal):
+    pass
 
 
 @strawberry.type(description="The conversation as it is now, and the message just sent.")

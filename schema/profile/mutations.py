@@ -14,7 +14,7 @@ from resolvers.profile import measurements
 from resolvers.profile import sections as profile
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import refused_as
+from schema.core.refusals import Refusal, refused_as
 from schema.profile.entries import (
     AllergySeverity,
     CareTeamRole,
@@ -144,10 +144,8 @@ class Removed:
 
 
 @strawberry.type(description="A refused change of the profile, with a code to act on.")
-class ProfileError:
-    code: str
-    message: str
-    field: str | None
+class ProfileError(Refusal):
+    pass
 
 
 ProfileEntryResult: TypeAlias = Annotated[

@@ -12,7 +12,7 @@ from resolvers.provisioning import batches as provisioning
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import refused_as
+from schema.core.refusals import Refusal, refused_as
 from schema.spaces.types import actor
 from storage.provisioning import BatchDoc
 
@@ -93,10 +93,8 @@ class ProvisioningUpload:
 
 
 @strawberry.type(description="A refused provisioning request.")
-class ProvisioningError:
-    code: str
-    message: str
-    field: str | None
+class ProvisioningError(Refusal):
+    pass
 
 
 ProvisioningUploadResult: TypeAlias = Annotated[
