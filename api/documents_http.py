@@ -27,8 +27,8 @@ from api.services import Services
 from resolvers.core.actors import Actor
 from resolvers.core.audit import one_attempt
 from resolvers.core.errors import DomainError, InsufficientScope, Unauthenticated
-from resolvers.documents import deposit as documents
 from resolvers.documents import reads as document_reads
+from resolvers.documents import uploads
 from storage.errors import STORE_UNAVAILABLE
 
 STATUS = {
@@ -130,7 +130,7 @@ class DocumentRoutes:
                 if chunk:
                     yield chunk
 
-        doc = await documents.receive_upload(
+        doc = await uploads.receive_upload(
             running.stores, clock, actor, request.path_params["document_id"], body()
         )
         return Response(

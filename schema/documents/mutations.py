@@ -20,6 +20,7 @@ from resolvers.documents import deposit as documents
 from resolvers.documents import legacy_import as document_import
 from resolvers.documents import lifecycle as document_lifecycle
 from resolvers.documents import reads as document_reads
+from resolvers.documents import uploads
 from resolvers.documents.rules import MetadataInput
 from schema.core.context import Info
 from schema.core.permissions import scoped
@@ -188,7 +189,7 @@ class DocumentMutations:
         async def request() -> DocumentUpload:
             if size != int(size):
                 raise InvalidInput("size is a whole number of bytes", field="size")
-            upload = await documents.request_upload(
+            upload = await uploads.request_upload(
                 ctx.stores,
                 ctx.clock,
                 ctx.documents,
@@ -219,7 +220,7 @@ class DocumentMutations:
     ) -> DocumentResult | None:
         ctx = info.context
         return await _changed(
-            documents.confirm_upload(ctx.stores, ctx.clock, actor(info), document_id)
+            uploads.confirm_upload(ctx.stores, ctx.clock, actor(info), document_id)
         )
 
     @strawberry.mutation(
