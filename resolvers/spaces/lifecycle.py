@@ -29,7 +29,7 @@ from resolvers.core import guessing
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import trace
 from resolvers.core.clock import Clock
-from resolvers.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from resolvers.core.errors import DomainError, InvalidInput, NotFound
 from resolvers.core.identity import normalize_matricule
 from resolvers.spaces import _one_time_codes as codes
 from storage.ids import new_id
@@ -87,7 +87,7 @@ def opening_date(notified_on: date) -> date:
     return notified_on + NOTICE_PERIOD
 
 
-async def _transition(
+async def transition(
     stores: Stores,
     clock: Clock,
     patient_id: str,
@@ -145,7 +145,7 @@ async def object_to_space(
     now = clock.now()
     reset: dict[str, Any] = {"space.failed_code_attempts": 0, "space.objected_at": now}
     if status == "provisioned":
-        done = await _transition(
+        done = await transition(
             stores,
             clock,
             patient["_id"],
@@ -154,7 +154,7 @@ async def object_to_space(
             "objection-recorded",
         )
     elif status in (*LIVE, "suspended"):
-        done = await _transition(
+        done = await transition(
             stores,
             clock,
             patient["_id"],
@@ -192,7 +192,7 @@ async def activate_space(  # noqa: PLR0917 - the form's fields and where they ca
         user_id=patient["_id"],
         password=password,
     )
-    done = await _transition(
+    done = await transition(
         stores,
         clock,
         patient["_id"],
@@ -252,7 +252,7 @@ async def _holder(
 async def close_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
     await _holder(stores, clock, actor, patient_id, "space.closed")
     now = clock.now()
-    done = await _transition(
+    done = await transition(
         stores,
         clock,
         patient_id,
@@ -276,7 +276,7 @@ async def reopen_space(stores: Stores, clock: Clock, actor: Actor, patient_id: s
     if space["status"] != "closed" or space["closed_reason"] == "fraud":
         raise NotAllowedNow("Only a space its holder closed can be reopened.")
     back: SpaceStatus = "active" if space["activated_at"] is not None else "open"
-    done = await _transition(
+    done = await transition(
         stores,
         clock,
         patient_id,
@@ -307,7 +307,7 @@ async def request_deletion(stores: Stores, clock: Clock, actor: Actor, patient_i
                 "space.archive_until": now + ARCHIVE_PERIOD,
             }
         )
-    done = await _transition(
+    done = await transition(
         stores, clock, patient_id, (*LIVE, "closed"), changes, "deletion-scheduled"
     )
     return Outcome(done["_id"], done["space"]["status"])
@@ -319,7 +319,7 @@ async def contest_suspension(
     """Within six weeks of a suspension, the holder objects: the space is restored."""
     patient = await _holder(stores, clock, actor, patient_id, "space.suspension_contested")
     before = patient["space"]["status_before_suspension"] or "open"
-    done = await _transition(
+    done = await transition(
         stores,
         clock,
         patient_id,
@@ -336,78 +336,6 @@ async def contest_suspension(
 
 
 # -- operators ------------------------------------------------------------------------------------
-
-
-def _operator(actor: Actor) -> None:
-    if actor.kind is not ActorKind.OPERATOR:
-        raise Forbidden("Only operators do this.")
-
-
-async def _operated(
-    stores: Stores, clock: Clock, actor: Actor, patient_id: str, action: str
-) -> PatientDoc:
-    """The patient an operator acts on; the attempt traced, by an operator or not (whoever is
-    not one is refused alike for every id)."""
-    patient = await stores.patients.get(patient_id)
-    allowed = actor.kind is ActorKind.OPERATOR
-    if patient is not None:
-        await trace(
-            stores, clock, actor, patient_id=patient_id, action=action,
-            target=("space", patient_id), outcome="allowed" if allowed else "denied",
-        )  # fmt: skip
-    _operator(actor)
-    if patient is None:
-        raise NotFound("No such patient.", field="patientId")
-    return patient
-
-
-async def suspend_space(stores: Stores, clock: Clock, actor: Actor, patient_id: str) -> Outcome:
-    """For fraud: the space is closed after six weeks unless the holder contests."""
-    patient = await _operated(stores, clock, actor, patient_id, "space.suspended")
-    now = clock.now()
-    done = await _transition(
-        stores,
-        clock,
-        patient_id,
-        LIVE,
-        {
-            "space.status": "suspended",
-            "space.suspended_at": now,
-            "space.suspension_deadline": now + SUSPENSION_PERIOD,
-            "space.status_before_suspension": patient["space"]["status"],
-        },
-        "space-suspended",
-    )
-    return Outcome(done["_id"], done["space"]["status"])
-
-
-async def add_representative(
-    stores: Stores,
-    clock: Clock,
-    actor: Actor,
-    patient_id: str,
-    *,
-    representative_ins: str,
-    relation: str,
-) -> Outcome:
-    """Record a parent or a guardian (a court decision, for a protected adult)."""
-    patient = await _operated(stores, clock, actor, patient_id, "representative.added")
-    if relation not in ("parent", "guardian"):
-        raise InvalidInput("relation is parent or guardian", field="relation")
-    matricule = normalize_matricule(representative_ins, field="representativeIns")
-    await stores.representations.record(
-        [
-            {
-                "_id": f"{patient_id}:{matricule}",
-                "represented_id": patient_id,
-                "representative_ins": matricule,
-                "relation": relation,  # type: ignore[typeddict-item]  # checked above
-                "since": clock.now(),
-                "ended_at": None,
-            }
-        ]
-    )
-    return Outcome(patient_id, patient["space"]["status"])
 
 
 def new_activation(now: datetime) -> tuple[str, dict[str, Any]]:

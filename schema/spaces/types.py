@@ -15,6 +15,7 @@ from resolvers.core.actors import Actor
 from resolvers.core.audit import one_attempt
 from resolvers.core.errors import DomainError, Unauthenticated
 from resolvers.spaces import lifecycle as spaces
+from resolvers.spaces import operators
 from schema.core.context import Info
 from schema.core.permissions import scoped
 from storage.patients import SpaceDoc
@@ -238,7 +239,9 @@ class SpaceMutations:
     )
     async def suspend_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
         ctx = info.context
-        return await outcome(spaces.suspend_space(ctx.stores, ctx.clock, actor(info), patient_id))
+        return await outcome(
+            operators.suspend_space(ctx.stores, ctx.clock, actor(info), patient_id)
+        )
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
@@ -251,7 +254,7 @@ class SpaceMutations:
         ctx = info.context
 
         return await outcome(
-            spaces.add_representative(
+            operators.add_representative(
                 ctx.stores,
                 ctx.clock,
                 actor(info),

@@ -19,6 +19,7 @@ from resolvers.messaging import writes as messaging
 from resolvers.profile import measurements
 from resolvers.profile import sections as profile
 from resolvers.spaces import lifecycle as spaces
+from resolvers.spaces import operators
 from resolvers.spaces.due import run_due
 from resolvers.spaces.lifecycle import CodeExpired, CodesLocked, InvalidCode, NotAllowedNow, notice
 from storage.patients import PatientDoc
@@ -253,7 +254,7 @@ async def test_a_suspension_closes_after_six_weeks_unless_contested(
     kept = await make_patient(stores, clock, 1, "active", activated_at=clock.now())
     lost = await make_patient(stores, clock, 2, "active", activated_at=clock.now())
     for patient in (kept, lost):
-        assert (await spaces.suspend_space(stores, clock, OPERATOR, patient["_id"])).status == (
+        assert (await operators.suspend_space(stores, clock, OPERATOR, patient["_id"])).status == (
             "suspended"
         )
     clock.advance(timedelta(weeks=5))
@@ -274,7 +275,7 @@ async def test_only_operators_suspend_and_only_holders_close(
     patient = await make_patient(stores, clock, 1, "active")
     other = await make_patient(stores, clock, 2, "active")
     with pytest.raises(Forbidden):
-        await spaces.suspend_space(stores, clock, holder(patient), patient["_id"])
+        await operators.suspend_space(stores, clock, holder(patient), patient["_id"])
     with pytest.raises(NotFound):
         await spaces.close_space(stores, clock, holder(other), patient["_id"])
 
@@ -287,7 +288,7 @@ async def test_a_parent_acts_for_a_child_until_they_turn_eighteen(
 ) -> None:
     parent = await make_patient(stores, clock, 1, "active", born=date(1980, 6, 15))
     child = await make_patient(stores, clock, 2, "open", born=date(2010, 3, 20))
-    await spaces.add_representative(
+    await operators.add_representative(
         stores,
         clock,
         OPERATOR,
