@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import structlog
 from starlette.applications import Starlette
@@ -65,29 +65,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         raise RuntimeError("SESSION_SECRET is not set (the embedded stack sets one)")
     services = Services(settings, clock or SystemClock())
     metrics = Metrics()
-    schema = build_schema(
-        SchemaLimits(
-            max_depth=settings.graphql_max_depth,
-            max_aliases=settings.graphql_max_aliases,
-            max_tokens=settings.graphql_max_tokens,
-            max_cost=settings.graphql_max_cost,
-            introspection=settings.introspection,
-        ),
-        record=metrics.record_operation,
-    )
+    schema = build_schema(_limits(settings), record=metrics.record_operation)
     graphql_app = GraphQLApp(schema, services=services, allowed_origins=settings.cors_origins)
 
-    limiter = RateLimiter(
-        RateLimitPolicy(
-            window_seconds=settings.rate_limit_window_seconds,
-            per_client=settings.rate_limit_per_client,
-            per_person=settings.rate_limit_per_person,
-            per_anonymous_ip=settings.rate_limit_per_anonymous_ip,
-            store_timeout_seconds=settings.mongodb_timeout_ms / 1000,
-        ),
-        lambda: services.running.stores.rate_windows,
-        services.clock,
-    )
+    limiter = _limiter(settings, services)
 
     def authenticated(app: ASGIApp) -> ASGIApp:
         """Bearer authentication, then the rate limits of the actor it found (or the address)."""
@@ -104,26 +85,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         professional_password_login=settings.professional_password_login,
         authenticators=_authenticators(settings, services),
     )
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        running = await services.start()
-        tasks: list[asyncio.Task[None]] = []
-        try:
-            log.info(
-                "app.started",
-                bucket=settings.s3_bucket,
-                signing_key=running.keyring.ring.signing_kid,
-            )
-            app.state.stores = running.stores
-            if settings.background_workers:
-                tasks = [asyncio.create_task(loop()) for loop in worker_loops(services)]
-            yield
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await services.stop()
 
     routes: list[BaseRoute] = [
         Route(GRAPHQL_PATH, authenticated_graphql, methods=["GET", "POST"]),
@@ -147,8 +108,72 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics.endpoint),
     ]
+    middleware = _middleware(settings, metrics)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=_lifespan(settings, services))
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.services = services
+    return app
+
+
+def _limits(settings: Settings) -> SchemaLimits:
+    return SchemaLimits(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+        max_cost=settings.graphql_max_cost,
+        introspection=settings.introspection,
+    )
+
+
+def _limiter(settings: Settings, services: Services) -> RateLimiter:
+    return RateLimiter(
+        RateLimitPolicy(
+            window_seconds=settings.rate_limit_window_seconds,
+            per_client=settings.rate_limit_per_client,
+            per_person=settings.rate_limit_per_person,
+            per_anonymous_ip=settings.rate_limit_per_anonymous_ip,
+            store_timeout_seconds=settings.mongodb_timeout_ms / 1000,
+        ),
+        lambda: services.running.stores.rate_windows,
+        services.clock,
+    )
+
+
+def _lifespan(
+    settings: Settings, services: Services
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Open the services (and the background workers) for the app's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        running = await services.start()
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            log.info(
+                "app.started",
+                bucket=settings.s3_bucket,
+                signing_key=running.keyring.ring.signing_kid,
+            )
+            app.state.stores = running.stores
+            if settings.background_workers:
+                tasks = [asyncio.create_task(loop()) for loop in worker_loops(services)]
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await services.stop()
+
+    return lifespan
+
+
+def _middleware(settings: Settings, metrics: Metrics) -> list[Middleware]:
     https = settings.public_base_url.startswith("https://")
-    middleware = [
+    session_secret = settings.session_secret
+    if session_secret is None:  # create_app checked it first
+        raise RuntimeError("SESSION_SECRET is not set")
+    return [
         Middleware(
             RequestContextMiddleware,
             metrics=metrics,
@@ -180,7 +205,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
         # the sign-in session: only what the authorize step needs, for a short while
         Middleware(
             SessionMiddleware,
-            secret_key=settings.session_secret.get_secret_value(),
+            secret_key=session_secret.get_secret_value(),
             session_cookie="esante_session",
             path="/oauth",
             max_age=SESSION_MAX_AGE_SECONDS,
@@ -201,8 +226,3 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> Starlette:
             ],
         ),
     ]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
-    app.state.settings = settings
-    app.state.metrics = metrics
-    app.state.services = services
-    return app
