@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -14,8 +15,11 @@ from resolvers.core.actors import ActorKind
 from resolvers.core.identity import luhn_check_digit
 from resolvers.demo._files import pdf
 from resolvers.demo.seed import stable_id
+from storage.patients import PatientDoc
 from storage.stores import Stores
 from tests.oauth_support import PATIENT_INS, PROFESSIONAL_RPPS
+from tests.spaces_support import make_patient
+from tests.support import FakeClock
 from tests.tokens import TokenFactory
 
 CAMILLE = stable_id("patient:camille")
@@ -191,3 +195,40 @@ def stores_of(app: Starlette) -> Stores:
     """The stores a running app opened, for tests that act beside GraphQL (run-due, reconcile)."""
     stores: Stores = app.state.services.running.stores
     return stores
+
+
+@dataclass(frozen=True)
+class Family:
+    """A minor (``child``, signed in as ``minor``) whose parent is her legal representative, and
+    her primary physician in her care team: the cast of the representatives' rules."""
+
+    parent: PatientDoc
+    child: PatientDoc
+    minor: Caller
+    lefevre: Caller
+
+
+async def minor_with_a_parent(
+    make: TokenFactory, app: Starlette, http: httpx.AsyncClient
+) -> Family:
+    """Open a parent's and a minor's spaces, make the parent her representative (an operator's
+    ``addRepresentative``) and put Dr Lefèvre in the minor's care team."""
+    clock = FakeClock(datetime.now(UTC))  # the app runs on the system clock
+    stores = stores_of(app)
+    parent = await make_patient(stores, clock, 1, "active")
+    child = await make_patient(stores, clock, 2, "active", born=date(2012, 5, 1))
+    admin = Caller(http, await make(ActorKind.OPERATOR, None, "admin"))
+    await admin.data(
+        "mutation($id: ID!, $ins: String!) { addRepresentative(patientId: $id, "
+        'representativeIns: $ins, relation: "parent") { __typename } }',
+        {"id": child["_id"], "ins": parent["ins"]["matricule"]},
+    )
+    minor = Caller(
+        http, await make(ActorKind.PATIENT, child["ins"]["matricule"], f"{DOCS} profile:write")
+    )
+    await minor.data(
+        "mutation($p: ID!, $e: ProfileEntryInput!) { addProfileEntry(patientId: $p, entry: $e) "
+        "{ __typename } }",
+        {"p": child["_id"], "e": {"careTeam": {"professionalId": LEFEVRE, "role": "FOLLOWS"}}},
+    )
+    return Family(parent, child, minor, await professional(make, http))

@@ -7,7 +7,7 @@ until it expires; every other attempt looks like "not found" and is traced as de
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -17,10 +17,8 @@ from starlette.applications import Starlette
 
 from resolvers.core.actors import ActorKind
 from tests.api.documents.export_support import EXPORT, download, members, request_export
-from tests.api.documents_support import CAMILLE, DOCS, LEFEVRE, MOREAU_RPPS, Caller, professional
+from tests.api.documents_support import CAMILLE, DOCS, MOREAU_RPPS, Caller, minor_with_a_parent
 from tests.oauth_support import PATIENT_INS
-from tests.spaces_support import make_patient
-from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
 
 JEAN_INS = "162058002108831"  # another demo patient (resolvers/demo/seed.py)
@@ -157,25 +155,9 @@ async def test_a_representative_exports_what_representatives_see_while_they_are_
     app: Starlette, http: httpx.AsyncClient, db: Database[dict[str, Any]]
 ) -> None:
     await seed(app)
-    make, clock = token_factory(app), FakeClock(datetime.now(UTC))
-    stores = app.state.services.running.stores
-    parent = await make_patient(stores, clock, 1, "active")
-    child = await make_patient(stores, clock, 2, "active", born=date(2012, 5, 1))
-    admin = Caller(http, await make(ActorKind.OPERATOR, None, "admin"))
-    await admin.data(
-        "mutation($id: ID!, $ins: String!) { addRepresentative(patientId: $id, "
-        'representativeIns: $ins, relation: "parent") { __typename } }',
-        {"id": child["_id"], "ins": parent["ins"]["matricule"]},
-    )
-    minor = Caller(
-        http, await make(ActorKind.PATIENT, child["ins"]["matricule"], f"{DOCS} profile:write")
-    )
-    await minor.data(
-        "mutation($p: ID!, $e: ProfileEntryInput!) { addProfileEntry(patientId: $p, entry: $e) "
-        "{ __typename } }",
-        {"p": child["_id"], "e": {"careTeam": {"professionalId": LEFEVRE, "role": "FOLLOWS"}}},
-    )
-    lefevre = await professional(make, http)
+    make = token_factory(app)
+    family = await minor_with_a_parent(make, app, http)
+    parent, child, minor, lefevre = family.parent, family.child, family.minor, family.lefevre
     await lefevre.deposited(patient_id=child["_id"], title="Vaccinations")
     await lefevre.deposited(
         patient_id=child["_id"], title="Consultation confidentielle", hiddenFromRepresentatives=True

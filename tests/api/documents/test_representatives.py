@@ -3,15 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import httpx
 from starlette.applications import Starlette
 
 from resolvers.core.actors import ActorKind
-from tests.api.documents_support import DOCS, LEFEVRE, Caller, professional
-from tests.spaces_support import make_patient
-from tests.support import FakeClock
+from tests.api.documents_support import DOCS, Caller, minor_with_a_parent
 from tests.tokens import seed, token_factory
 
 ONE = "query($id: ID!) { document(id: $id) { id title } }"
@@ -21,26 +17,9 @@ async def test_a_parent_never_sees_what_is_hidden_from_representatives(
     app: Starlette, http: httpx.AsyncClient
 ) -> None:
     await seed(app)
-    clock = FakeClock(datetime.now(UTC))  # the app runs on the system clock
     make = token_factory(app)
-    stores = app.state.services.running.stores
-    parent = await make_patient(stores, clock, 1, "active")
-    child = await make_patient(stores, clock, 2, "active", born=date(2012, 5, 1))
-    admin = Caller(http, await make(ActorKind.OPERATOR, None, "admin"))
-    await admin.data(
-        "mutation($id: ID!, $ins: String!) { addRepresentative(patientId: $id, "
-        'representativeIns: $ins, relation: "parent") { __typename } }',
-        {"id": child["_id"], "ins": parent["ins"]["matricule"]},
-    )
-    minor = Caller(
-        http, await make(ActorKind.PATIENT, child["ins"]["matricule"], f"{DOCS} profile:write")
-    )
-    await minor.data(
-        "mutation($p: ID!, $e: ProfileEntryInput!) { addProfileEntry(patientId: $p, entry: $e) "
-        "{ __typename } }",
-        {"p": child["_id"], "e": {"careTeam": {"professionalId": LEFEVRE, "role": "FOLLOWS"}}},
-    )
-    lefevre = await professional(make, http)
+    family = await minor_with_a_parent(make, app, http)
+    parent, child, minor, lefevre = family.parent, family.child, family.minor, family.lefevre
     await lefevre.deposited(patient_id=child["_id"], title="Vaccinations")
     secret = await lefevre.deposited(
         patient_id=child["_id"], title="Consultation confidentielle", hiddenFromRepresentatives=True
