@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.command_cursor import AsyncCommandCursor
 from pymongo.asynchronous.cursor import AsyncCursor
 from pymongo.errors import ConnectionFailure, NetworkTimeout, ServerSelectionTimeoutError
@@ -48,7 +49,9 @@ def _guard(kwargs: dict[str, Any]) -> Iterator[None]:
 
 
 def _wrap(result: Any) -> Any:
-    if isinstance(result, AsyncCursor | AsyncCommandCursor):
+    # what a call returns that talks to the server later: a cursor, or a collection
+    # (``with_options``), guarded in turn
+    if isinstance(result, AsyncCursor | AsyncCommandCursor | AsyncCollection):
         return _Guarded(result)
     return result
 
