@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from api.services import Services
 from resolvers.agenda import feed as agenda_feed
-from storage.errors import STORE_UNAVAILABLE
+from storage.errors import StoreUnavailable
 
 FEED_PREFIX = agenda_feed.PATH
 
@@ -35,7 +35,7 @@ class AgendaFeedRoutes:
             body = await agenda_feed.fetch_feed(
                 stores, self.services.clock, request.path_params["secret"], domain=self.domain
             )
-        except STORE_UNAVAILABLE:
+        except StoreUnavailable:
             return PlainTextResponse("Service temporarily unavailable", status_code=503)
         if body is None:
             return PlainTextResponse("Not Found", status_code=404)

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from api.oauth.tokens import AccessTokenVerifier, InvalidToken
 from resolvers.core.actors import Actor
-from storage.errors import STORE_UNAVAILABLE, unavailable_store
+from storage.errors import StoreUnavailable
 
 REALM = "espace-sante"
 
@@ -66,8 +66,8 @@ async def authenticate_bearer(verifier: AccessTokenVerifier, header: str) -> Act
         return await verifier.verify(token.strip())
     except InvalidToken as error:
         raise AuthenticationError(error.reason) from error
-    except STORE_UNAVAILABLE as error:
-        raise VerifierUnavailable(str(unavailable_store(error))) from error
+    except StoreUnavailable as error:
+        raise VerifierUnavailable(error.store) from error
 
 
 def actor_of(conn: HTTPConnection) -> Actor | None:

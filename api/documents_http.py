@@ -29,7 +29,7 @@ from resolvers.core.audit import one_attempt
 from resolvers.core.errors import DomainError, InsufficientScope, Unauthenticated
 from resolvers.documents import reads as document_reads
 from resolvers.documents import uploads
-from storage.errors import STORE_UNAVAILABLE
+from storage.errors import StoreUnavailable
 
 STATUS = {
     "BAD_USER_INPUT": 400,
@@ -87,7 +87,7 @@ class DocumentRoutes:
                 return _error(STATUS.get(error.code, 400), error.message, extensions)
             except ClientDisconnect:
                 return Response(status_code=400)  # nobody is listening any more
-            except STORE_UNAVAILABLE:
+            except StoreUnavailable:
                 return _error(
                     503,
                     "A backing service is temporarily unavailable; please retry shortly.",

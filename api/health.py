@@ -35,7 +35,7 @@ async def _check(probe: Callable[[], Awaitable[None]]) -> dict[str, str]:
         return {"status": "down", "reason": NO_ANSWER}
     except StoreUnavailable as exc:  # the store's own timeout may be the shorter one
         return {"status": "down", "reason": NO_ANSWER if exc.timed_out else type(exc).__name__}
-    except Exception as exc:
+    except Exception as exc:  # right here: whatever a probe raises (a refused login…) means down
         return {"status": "down", "reason": type(exc).__name__}
     return {"status": "up"}
 

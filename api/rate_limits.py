@@ -38,14 +38,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import ActorUser
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.clock import Clock
-from storage.errors import STORE_UNAVAILABLE
+from storage.errors import StoreUnavailable
 from storage.rate_limits import RateWindowRepository
 
 log = structlog.get_logger("espace_sante.rate_limits")
 PAUSE_AFTER_FAILURE_SECONDS = 5.0
 
 # A store out of reach or too slow: the request goes on, uncounted (see ``hit``).
-UNCOUNTED: tuple[type[Exception], ...] = (TimeoutError, *STORE_UNAVAILABLE)
+UNCOUNTED: tuple[type[Exception], ...] = (TimeoutError, StoreUnavailable)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from api.services import Services
 from resolvers.provisioning.batches import run_batch, runner_id
 from resolvers.spaces import notifications
 from resolvers.spaces.due import run_due
+from storage.errors import StoreUnavailable
 
 log = structlog.get_logger("espace_sante.workers")
 EMAIL_INTERVAL_SECONDS = 5.0
@@ -30,7 +31,9 @@ async def _every(name: str, seconds: float, work: Callable[[], Awaitable[object]
             done = await work()
             if done:
                 log.info("worker.done", worker=name, result=str(done))
-        except Exception:
+        except StoreUnavailable as error:  # an outage: no stack trace, the next round retries
+            log.warning("worker.store_unavailable", worker=name, store=error.store)
+        except Exception:  # right here: one failed round must not stop the loop for good
             log.exception("worker.failed", worker=name)
         await asyncio.sleep(seconds)
 

@@ -9,7 +9,7 @@ in the query itself, on the flags below.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, NotRequired, TypedDict
 
@@ -143,6 +143,46 @@ class DocumentRepository(Repository[DocumentDoc]):
     async def versions(self, set_id: str, visible: Mapping[str, Any]) -> list[DocumentDoc]:
         query = {"$and": [{"set_id": set_id}, dict(visible)]}
         return await self.collection.find(query).sort("version", DESCENDING).to_list()
+
+    async def open_upload(self, document_id: str) -> DocumentDoc | None:
+        """A pending record waiting for its presigned upload (expired or not)."""
+        return await self.collection.find_one(
+            {"_id": document_id, "status": "pending", "expected": {"$ne": None}}
+        )
+
+    async def current_of(self, document_id: str, patient_id: str) -> DocumentDoc | None:
+        """The patient's document ``document_id`` if it is the current (available) version."""
+        return await self.collection.find_one(
+            {"_id": document_id, "patient_id": patient_id, "status": "available"}
+        )
+
+    async def set_on_versions(
+        self,
+        set_id: str,
+        statuses: Sequence[str],
+        changes: Mapping[str, Any],
+        now: datetime,
+    ) -> None:
+        """Set ``changes`` on every version of a document that is in one of ``statuses``."""
+        await self.collection.update_many(
+            {"set_id": set_id, "status": {"$in": list(statuses)}},
+            {"$set": {**changes, "updated_at": now}},
+        )
+
+    async def delete_if(self, document_id: str, status: DocumentStatus) -> None:
+        """Remove the record if it is still in ``status`` (``pending`` discarded, ``purging``)."""
+        await self.collection.delete_one({"_id": document_id, "status": status})
+
+    def abandoned_uploads(self, now: datetime) -> AsyncIterator[DocumentDoc]:
+        """Pending records past their expiry, streamed (``reconcile`` finishes or discards)."""
+        return aiter(self.collection.find({"status": "pending", "expires_at": {"$lte": now}}))
+
+    async def legacy_hashes(self, legacy_keys: Sequence[str]) -> dict[str, str | None]:
+        """Of these legacy keys, those imported already, with the SHA-1 each was imported with."""
+        cursor = self.collection.find(
+            {"legacy_key": {"$in": list(legacy_keys)}}, {"legacy_key": 1, "legacy_sha1": 1}
+        )
+        return {doc["legacy_key"]: doc.get("legacy_sha1") async for doc in cursor}
 
     async def existing_keys(self, keys: Sequence[str]) -> set[str]:
         cursor = self.collection.find({"object_key": {"$in": list(keys)}}, {"object_key": 1})

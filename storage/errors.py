@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-import urllib3.exceptions
-from pymongo.errors import ConnectionFailure
-
 Store = Literal["mongodb", "s3"]
 
 
@@ -35,21 +32,9 @@ class ObjectTooLarge(Exception):
         self.limit = limit
 
 
-# What a store raises when it cannot be reached: callers catch exactly these (``except
-# STORE_UNAVAILABLE``) rather than ``Exception``, without naming a driver's types themselves.
-STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
-    StoreUnavailable,
-    ConnectionFailure,  # MongoDB: AutoReconnect, NetworkTimeout, ServerSelectionTimeoutError…
-    urllib3.exceptions.HTTPError,  # S3, below the minio SDK
-)
-
-
 def unavailable_store(exc: BaseException) -> Store | None:
-    """Which store an exception says is unreachable, or ``None`` when it says something else."""
-    if isinstance(exc, StoreUnavailable):
-        return exc.store
-    if isinstance(exc, ConnectionFailure):
-        return "mongodb"
-    if isinstance(exc, urllib3.exceptions.HTTPError):
-        return "s3"
-    return None
+    """Which store an exception says is unreachable, or ``None`` when it says something else.
+
+    The stores translate their drivers' connection errors into ``StoreUnavailable`` (MongoDB in
+    storage/outage.py, S3 in storage/objects.py), so that is the one type to look for."""
+    return exc.store if isinstance(exc, StoreUnavailable) else None

@@ -21,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
 from storage.messages import MESSAGES, RECEIPTS, MessageDoc, ReceiptDoc
+from storage.outage import mongo_outage
 
 Kind = Literal["message", "receipt"]
 KINDS: dict[str, Kind] = {MESSAGES: "message", RECEIPTS: "receipt"}
@@ -87,11 +88,13 @@ class Feed:
 
     async def next(self) -> FeedEvent:
         """The next event, waiting for one."""
-        return self._event(await self._stream.next())
+        with mongo_outage():
+            return self._event(await self._stream.next())
 
     async def ready(self) -> FeedEvent | None:
         """The next event if one is committed already, else ``None`` (caught up)."""
-        change = await self._stream.try_next()
+        with mongo_outage():
+            change = await self._stream.try_next()
         return None if change is None else self._event(change)
 
     @property
@@ -120,11 +123,12 @@ async def open_feed(
     if audience is not None:
         match = {"$and": [match, audience.match()]}
     try:
-        stream = await db.watch(
-            [{"$match": match}],
-            resume_after=None if after is None else decode_position(after),
-            max_await_time_ms=max_await_ms,
-        )
+        with mongo_outage():
+            stream = await db.watch(
+                [{"$match": match}],
+                resume_after=None if after is None else decode_position(after),
+                max_await_time_ms=max_await_ms,
+            )
     except OperationFailure as error:
         if after is not None and _lost(error):
             raise PositionLost(

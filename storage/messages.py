@@ -149,6 +149,11 @@ class ConversationRepository(Repository[ConversationDoc]):
             {"_id": conversation_id}, {"$set": dict(changes)}, session=session
         )
 
+    async def patients_of(self, professional_id: str) -> list[str]:
+        """The ids of the patients a professional has a conversation with."""
+        ids = await self.collection.distinct("patient_id", {"professional_id": professional_id})
+        return [str(id_) for id_ in ids]
+
     async def set_archived(self, conversation_id: str, at: datetime | None) -> None:
         await self.collection.update_one(
             {"_id": conversation_id}, {"$set": {"patient_archived_at": at}}

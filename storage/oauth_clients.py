@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, TypedDict
 
@@ -35,6 +36,12 @@ class OAuthClientRepository(Repository[OAuthClientDoc]):
     async def put(self, doc: OAuthClientDoc) -> None:
         """Write the client whole, created or replaced (a client the service defines itself)."""
         await self.collection.replace_one({"_id": doc["_id"]}, doc, upsert=True)
+
+    async def set_scopes(self, client_id: str, scopes: Sequence[str], name: str) -> None:
+        """The client of a catalogue app follows its terms: the scopes and name it shows."""
+        await self.collection.update_one(
+            {"_id": client_id}, {"$set": {"scopes": list(scopes), "name": name}}
+        )
 
     async def set_disabled(self, client_id: str, disabled: bool, now: datetime) -> bool:
         result = await self.collection.update_one(

@@ -144,6 +144,13 @@ class PatientRepository(Repository[PatientDoc]):
             query, update, return_document=ReturnDocument.AFTER
         )
 
+    async def without_status(self, ids: Sequence[str], statuses: Sequence[str]) -> list[str]:
+        """Of ``ids``, the patients whose space is in none of ``statuses``."""
+        found = await self.collection.distinct(
+            "_id", {"_id": {"$in": list(ids)}, "space.status": {"$nin": list(statuses)}}
+        )
+        return [str(id_) for id_ in found]
+
     async def deleted_not_purged(self, limit: int) -> list[str]:
         cursor = self.collection.find(
             {"space.status": "deleted", "identity.birth_names": {"$ne": ""}}, {"_id": 1}

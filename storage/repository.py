@@ -17,6 +17,8 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid
 
+from storage.outage import guarded
+
 DocT = TypeVar("DocT", bound=Mapping[str, Any])
 Filter = Mapping[str, Any]
 
@@ -43,7 +45,8 @@ class Repository(Generic[DocT]):
     validator: ClassVar[Mapping[str, Any] | None] = None
 
     def __init__(self, db: AsyncDatabase[Any]) -> None:
-        self.collection = cast("AsyncCollection[DocT]", db.get_collection(self.name))
+        # Guarded: a connection error surfaces as ``StoreUnavailable`` (see storage.outage).
+        self.collection = cast("AsyncCollection[DocT]", guarded(db.get_collection(self.name)))
 
     @classmethod
     async def ensure(cls, db: AsyncDatabase[Any]) -> None:
@@ -88,6 +91,20 @@ class Repository(Generic[DocT]):
         """Every document matching ``filter_`` (only ``fields`` and the id when given), streamed."""
         projection = dict.fromkeys(fields, 1) if fields is not None else None
         return aiter(self.collection.find(filter_, projection))
+
+    async def ids_where(self, filter_: Filter) -> list[str]:
+        """The ids of the documents matching ``filter_``."""
+        return [doc["_id"] async for doc in self.collection.find(filter_, {"_id": 1})]
+
+    async def list_where(
+        self, filter_: Filter, *, oldest_first_by: str | None = None
+    ) -> list[DocT]:
+        """Every document matching ``filter_`` (a filter the rules built), in one list; in
+        ascending ``oldest_first_by`` order when given."""
+        cursor = self.collection.find(filter_)
+        if oldest_first_by is not None:
+            cursor = cursor.sort(oldest_first_by, ASCENDING)
+        return await cursor.to_list()
 
     async def exists(self, filter_: Filter) -> bool:
         return await self.collection.find_one(filter_, {"_id": 1}) is not None

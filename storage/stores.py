@@ -28,6 +28,7 @@ from storage.oauth_grants import (
     RefreshTokenRepository,
 )
 from storage.objects import ObjectStore, ObjectStoreConfig
+from storage.outage import mongo_outage
 from storage.outbox import OutboxRepository
 from storage.patients import PatientRepository
 from storage.professionals import ProfessionalRepository
@@ -109,7 +110,8 @@ class Stores:
 
     async def prepare(self) -> list[str]:
         """Make sure collections, validators, indexes and the bucket exist (idempotent)."""
-        names = await ensure_collections(self.db, repositories())
+        with mongo_outage():
+            names = await ensure_collections(self.db, repositories())
         await self.objects.ensure_bucket()
         return names
 
@@ -118,8 +120,9 @@ class Stores:
 
         PyMongo retries it on transient errors (another writer, a primary election), so ``work``
         must be safe to run again."""
-        async with self.client.start_session() as session:
-            return await session.with_transaction(work)
+        with mongo_outage():  # what the retries did not get past (see storage.outage)
+            async with self.client.start_session() as session:
+                return await session.with_transaction(work)
 
     async def insert_together(
         self, batches: Sequence[tuple[Repository[Any], Sequence[Mapping[str, Any]]]]
@@ -128,17 +131,19 @@ class Stores:
         which retries a transient error (MongoDB gone) for two minutes, for work that is simply
         run again when it fails. ``AlreadyStored`` when a record is there already."""
         try:
-            async with (
-                self.client.start_session() as session,
-                await session.start_transaction(),
-            ):
-                for repository, docs in batches:
-                    await repository.collection.insert_many(list(docs), session=session)
+            with mongo_outage():
+                async with (
+                    self.client.start_session() as session,
+                    await session.start_transaction(),
+                ):
+                    for repository, docs in batches:
+                        await repository.collection.insert_many(list(docs), session=session)
         except (BulkWriteError, DuplicateKeyError) as exc:
             raise AlreadyStored(str(exc)) from exc
 
     async def ping_mongodb(self) -> None:
-        await self.client.admin.command("ping")
+        with mongo_outage():
+            await self.client.admin.command("ping")
 
     async def close(self) -> None:
         await self.client.close()

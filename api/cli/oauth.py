@@ -83,7 +83,7 @@ def list_clients() -> None:
         return [
             f"{doc['_id']}\t{doc['kind']}\t{'disabled' if doc['disabled'] else 'active'}\t"
             f"{doc['name']}\t{','.join(doc['grant_types'])}\t{' '.join(doc['scopes'])}"
-            for doc in await stores.oauth_clients.list_all()
+            for doc in await client_use_cases.all_clients(stores)
         ]
 
     with running_stack() as settings:

@@ -14,9 +14,10 @@ from api.cli.support import fail_on_domain_error, running_stack, with_stores
 from api.mail import SmtpSender
 from resolvers.core.clock import SystemClock
 from resolvers.provisioning import batches as provisioning
+from resolvers.provisioning.files import provision_file
 from resolvers.spaces import notifications
 from resolvers.spaces.due import run_due
-from storage.provisioning import BatchDoc
+from storage.provisioning import BatchDoc, FileFormat
 from storage.stores import Stores
 
 CLOCK = SystemClock()
@@ -59,35 +60,28 @@ def _summary(batch: BatchDoc | None) -> str:
 def provision(path: Path, file_format: str | None) -> None:
     """Provision spaces from a beneficiary file. Run it again on the same file after an
     interruption: it resumes where it stopped, and never creates a space twice."""
-    chosen = file_format or ("ndjson" if path.suffix in (".ndjson", ".jsonl") else "csv")
+    named = file_format or ("ndjson" if path.suffix in (".ndjson", ".jsonl") else "csv")
+    chosen: FileFormat = "ndjson" if named == "ndjson" else "csv"
     with running_stack() as settings, fail_on_domain_error():
         lease = timedelta(seconds=settings.provisioning_lease_seconds)
-
-        async def run(stores: Stores) -> BatchDoc | None:
-            print_ = click.echo
-            digest = fingerprint(path)
-            batch = await stores.batches.unfinished_by_fingerprint(digest)
-            if batch is None:
-                batch = await provisioning.new_batch(
-                    stores,
-                    CLOCK,
-                    file_format="ndjson" if chosen == "ndjson" else "csv",
-                    created_by="cli",
-                    fingerprint=digest,
-                )
-                await stores.objects.put(
-                    batch["object_key"], _file_chunks(path), content_type="text/plain"
-                )
-                await provisioning.mark_uploaded(stores, batch["_id"], "cli")
-                print_(f"batch {batch['_id']}: uploaded {path.name}")
-            else:
-                print_(f"batch {batch['_id']}: resuming from line {batch['checkpoint']['line']}")
-            result = await provisioning.run_batch(
-                stores, CLOCK, owner=provisioning.runner_id(), lease=lease, batch_id=batch["_id"]
-            )
-            return result.batch
-
-        click.echo(_summary(with_stores(settings, run)))
+        run = with_stores(
+            settings,
+            lambda stores: provision_file(
+                stores,
+                CLOCK,
+                fingerprint(path),
+                lambda: _file_chunks(path),
+                chosen,
+                created_by="cli",
+                owner=provisioning.runner_id(),
+                lease=lease,
+            ),
+        )
+        if run.resumed_from is None:
+            click.echo(f"batch {run.batch_id}: uploaded {path.name}")
+        else:
+            click.echo(f"batch {run.batch_id}: resuming from line {run.resumed_from}")
+        click.echo(_summary(run.batch))
 
 
 @click.command(name="run-due")

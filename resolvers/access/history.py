@@ -108,16 +108,12 @@ async def _hidden_targets(
     """The ids of the patient's documents and agenda events hidden from this reader, whatever
     their status (a withdrawn document's protections still hold for its past events)."""
     readable = document_filter(standing, actor, matrix)
-    documents = stores.documents.collection.find(
-        {"patient_id": patient_id, "$nor": [readable]}, {"_id": 1}
-    )
-    hidden = [doc["_id"] async for doc in documents]
+    hidden = await stores.documents.ids_where({"patient_id": patient_id, "$nor": [readable]})
     seen_events = visibility(standing, actor)
     if seen_events:
-        events = stores.agenda_events.collection.find(
-            {"patient_id": patient_id, "$nor": [seen_events]}, {"_id": 1}
+        hidden += await stores.agenda_events.ids_where(
+            {"patient_id": patient_id, "$nor": [seen_events]}
         )
-        hidden += [doc["_id"] async for doc in events]
     return hidden
 
 

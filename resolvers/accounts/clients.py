@@ -118,3 +118,8 @@ async def disable_client(stores: Stores, clock: Clock, client_id: str) -> None:
         raise NotFound(f"no client {client_id!r}", field="client_id")
     await stores.refresh_tokens.revoke_client(client_id, now)
     await stores.access_tokens.revoke_client(client_id, now)
+
+
+async def all_clients(stores: Stores) -> list[OAuthClientDoc]:
+    """Every registered client, oldest first (the operators' listing)."""
+    return await stores.oauth_clients.list_all()

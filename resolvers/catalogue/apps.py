@@ -158,9 +158,8 @@ async def update_app(
         if await stores.catalogue.get(app_id) is None:
             raise NotFound(HIDDEN, field="id")
         raise Conflict("Only a draft can change: withdraw this app and reference a new one.")
-    await stores.oauth_clients.collection.update_one(
-        {"_id": changed["client_id"]},
-        {"$set": {"scopes": client_scopes(changed["categories"]).split(), "name": changed["name"]}},
+    await stores.oauth_clients.set_scopes(
+        changed["client_id"], client_scopes(changed["categories"]).split(), changed["name"]
     )
     return changed
 

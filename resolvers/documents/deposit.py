@@ -169,9 +169,7 @@ async def _replaceable(  # noqa: PLR0917 - internal
 ) -> DocumentDoc:
     """The current version the actor replaces: theirs (an app: its own OAuth client's). One the
     actor may not read is refused as if it did not exist."""
-    previous = await stores.documents.collection.find_one(
-        {"_id": document_id, "patient_id": patient_id, "status": "available"}
-    )
+    previous = await stores.documents.current_of(document_id, patient_id)
     missing = NotFound(REPLACED_MISSING, field="replaces")
     if previous is None:
         raise missing
@@ -190,9 +188,7 @@ async def discard(stores: Stores, record: DocumentDoc) -> bool:
     with anyio.CancelScope(shield=True):
         try:
             await stores.objects.delete(record["object_key"])
-            await stores.documents.collection.delete_one(
-                {"_id": record["_id"], "status": "pending"}
-            )
+            await stores.documents.delete_if(record["_id"], "pending")
         except Exception:
             return False
     return True

@@ -213,10 +213,7 @@ async def _new_items(
 ) -> tuple[list[_Planned], int]:
     """What is not imported yet; a uniqueId imported before with another hash is a problem."""
     keys = {f"{patient['_id']}:{item.source.unique_id}": item for item in planned}
-    cursor = stores.documents.collection.find(
-        {"legacy_key": {"$in": list(keys)}}, {"legacy_key": 1, "legacy_sha1": 1}
-    )
-    there = {doc["legacy_key"]: doc.get("legacy_sha1") async for doc in cursor}
+    there = await stores.documents.legacy_hashes(list(keys))
     for key, sha1 in there.items():
         item = keys[key]
         if sha1 is not None and sha1 != item.source.sha1:

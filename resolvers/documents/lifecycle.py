@@ -82,9 +82,8 @@ async def _protect(
     """Set ``changes`` on every version of the document (a protection is the document's, not
     one version's: an earlier version must not show what the current one hides), a version on
     its way included; the current version after."""
-    await stores.documents.collection.update_many(
-        {"set_id": doc["set_id"], "status": {"$in": STATUSES_OF_A_DOCUMENT}},
-        {"$set": {**changes, "updated_at": clock.now()}},
+    await stores.documents.set_on_versions(
+        doc["set_id"], STATUSES_OF_A_DOCUMENT, changes, clock.now()
     )
     current = await stores.documents.get(doc["_id"])
     if current is None or current["status"] != "available":
@@ -165,16 +164,11 @@ async def delete(
         if not is_holder(actor, doc["patient_id"]):
             raise Forbidden("Only the holder of the space deletes a document.")
         now = clock.now()
-        await stores.documents.collection.update_many(
-            {"set_id": doc["set_id"], "status": {"$in": ["available", "replaced"]}},
-            {
-                "$set": {
-                    "status": "archived",
-                    "archived_at": now,
-                    "purge_after": now + config.purge_delay,
-                    "updated_at": now,
-                }
-            },
+        await stores.documents.set_on_versions(
+            doc["set_id"],
+            ["available", "replaced"],
+            {"status": "archived", "archived_at": now, "purge_after": now + config.purge_delay},
+            now,
         )
         archived = await stores.documents.get(doc["_id"])
         assert archived is not None  # noqa: S101 - archived, not removed
@@ -285,6 +279,6 @@ async def purge_archived(stores: Stores, clock: Clock) -> int:
         if doc is None:
             break
         await stores.objects.delete(doc["object_key"])
-        await stores.documents.collection.delete_one({"_id": doc["_id"], "status": "purging"})
+        await stores.documents.delete_if(doc["_id"], "purging")
         done += 1
     return done

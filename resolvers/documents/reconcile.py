@@ -52,10 +52,7 @@ async def _finish_or_discard(stores: Stores, clock: Clock, doc: DocumentDoc) -> 
 
 
 async def abandoned_uploads(stores: Stores, clock: Clock, report: ReconcileReport) -> None:
-    cursor = stores.documents.collection.find(
-        {"status": "pending", "expires_at": {"$lte": clock.now()}}
-    )
-    async for doc in cursor:
+    async for doc in stores.documents.abandoned_uploads(clock.now()):
         outcome = await _finish_or_discard(stores, clock, doc)
         if outcome == "finished":
             report.finished_versions += 1

@@ -78,9 +78,7 @@ async def requested(
 ) -> DocumentDoc:
     """A pending upload the actor requested (an app: through the same OAuth client), still
     open. Anyone else's, like an unknown id, is ``NotFound`` and traced as a denied attempt."""
-    record = await stores.documents.collection.find_one(
-        {"_id": document_id, "status": "pending", "expected": {"$ne": None}}
-    )
+    record = await stores.documents.open_upload(document_id)
     expires_at = record["expires_at"] if record else None
     mine = record is not None and same_author(actor, record["author"])
     if record is None or not mine or expires_at is None or expires_at <= clock.now():

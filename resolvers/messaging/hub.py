@@ -153,7 +153,8 @@ class MessageHub:
                 log.error("messaging.feed_position_lost")
                 self._fail_all(ListenerFailed("the change history was lost", "RESUME_LOST"))
                 self.position = None
-            except Exception:  # an outage: open the stream again where it stopped
+            except Exception:  # right here: an outage (StoreUnavailable) or any failure of the
+                # stream must not end the one listener all subscribers share: open it again
                 log.warning("messaging.feed_failed", exc_info=True)
                 if feed is not None:
                     self.position = feed.position or self.position

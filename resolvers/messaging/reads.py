@@ -41,12 +41,8 @@ async def _closed_to(stores: Stores, professional_id: str) -> list[str]:
     """The patients whose conversations a professional no longer reads: blocked, or no open
     space (closed, suspended, deleted)."""
     blocked = await stores.authorisations.blocked_for(professional_id)
-    correspondents = await stores.conversations.collection.distinct(
-        "patient_id", {"professional_id": professional_id}
-    )
-    closed = await stores.patients.collection.distinct(
-        "_id", {"_id": {"$in": correspondents}, "space.status": {"$nin": list(OPEN)}}
-    )
+    correspondents = await stores.conversations.patients_of(professional_id)
+    closed = await stores.patients.without_status(correspondents, list(OPEN))
     return sorted(set(blocked) | set(closed))
 
 
@@ -170,10 +166,6 @@ async def visible_attachments(  # noqa: PLR0917 - the access's facts
         "patient_id": patient_id,
         "status": {"$in": ["available", "replaced"]},
     }
-    found = {
-        doc["_id"]: doc
-        async for doc in stores.documents.collection.find(
-            {"$and": [query, document_filter(standing, actor, config.matrix)]}
-        )
-    }
+    readable = {"$and": [query, document_filter(standing, actor, config.matrix)]}
+    found = {doc["_id"]: doc for doc in await stores.documents.list_where(readable)}
     return [found[id_] for id_ in ids if id_ in found]

@@ -197,7 +197,8 @@ async def send_emails(stores: Stores, clock: Clock, sender: Sender, limit: int =
             await sender.send(
                 item["email"], await compose(stores, clock, patient, item["template"])
             )
-        except Exception as error:
+        except Exception as error:  # right here: whatever failed (SMTP, outage), the email is
+            # retried later and the next one in the batch is not held up by it
             attempt = min(item["attempts"], len(RETRY_DELAYS)) - 1
             await stores.outbox.retry_later(
                 item["_id"],

@@ -181,7 +181,7 @@ async def open_export(
     patient, query = await _holder_side(
         stores, clock, config, who, export["patient_id"], "space.export_downloaded", export_id
     )
-    records = await stores.documents.collection.find(query).sort("created_at", 1).to_list()
+    records = await stores.documents.list_where(query, oldest_first_by="created_at")
     day = clock.now().strftime("%Y%m%d")
     return OpenedExport(
         filename=f"mon-espace-sante-{day}.zip",

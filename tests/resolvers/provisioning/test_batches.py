@@ -3,28 +3,19 @@
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from api.settings import Settings
 from resolvers.core.clock import SystemClock
 from resolvers.provisioning.batches import _BatchRun, mark_uploaded, new_batch, run_batch
 from storage.provisioning import FileFormat
 from storage.stores import Stores
 from tests.generators.beneficiaries import csv_file, csv_lines, matricule, ndjson_lines, person
-from tests.storage.helpers import open_test_stores
 
 CLOCK = SystemClock()
 LEASE = timedelta(minutes=1)
-
-
-@pytest.fixture
-async def stores(settings: Settings) -> AsyncIterator[Stores]:
-    async with open_test_stores(settings) as opened:
-        yield opened
 
 
 async def upload(stores: Stores, data: bytes, file_format: FileFormat = "csv") -> str:

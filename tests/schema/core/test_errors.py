@@ -41,7 +41,9 @@ class Query:
 
     @strawberry.field
     def mongodb_down(self) -> str:
-        raise ServerSelectionTimeoutError("127.0.0.1:27017: connection refused")
+        # as storage raises it: translated, the driver's error (with its address) chained
+        cause = ServerSelectionTimeoutError("127.0.0.1:27017: connection refused")
+        raise StoreUnavailable("mongodb", "ServerSelectionTimeoutError") from cause
 
     @strawberry.field
     def fine(self, count: int = 1) -> int:
