@@ -27,8 +27,11 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
+# The suite on TEST_WORKERS processes (pytest-xdist), each with its own embedded stack and its
+# own databases: the tests wait on sockets more than they compute. TEST_WORKERS=0 runs it in one.
+TEST_WORKERS ?= 2
 unit: $(INSTALLED) $(ASSETS) $(TEST_ASSETS)
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS)
 
 bench: $(INSTALLED) $(ASSETS)
 	$(BIN)/python -m bench

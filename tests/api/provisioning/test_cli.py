@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pymongo import MongoClient
 
 from api.settings import Settings
@@ -21,6 +22,9 @@ CLI = str(Path(sys.executable).parent / "espace-sante")
 PEOPLE = 12_000
 
 
+# Its own deadlines guard progress (120 s to reach the kill point, 300 s per run); the suite's
+# 120 s default would cut a run that is only slow because the machine is busy.
+@pytest.mark.timeout(900)
 def test_a_killed_provisioning_resumes_and_creates_each_space_once(
     settings: Settings, mongo_admin: MongoClient[dict[str, Any]], tmp_path: Path
 ) -> None:
