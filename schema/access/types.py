@@ -17,7 +17,6 @@ from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
 from schema.core.refusals import Refusal, refused_as
-from schema.spaces.types import actor
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
 from storage.audit import AccessEventDoc
 
@@ -101,15 +100,13 @@ async def history_of(
     given = (filter_ or AccessHistoryFilter()).checked()
     ctx = info.context
     return events(
-        await access_history.of_patient(
-            ctx.stores,
-            ctx.clock,
-            actor(info),
+        await ctx.cases.run(
+            access_history.of_patient,
             patient_id,
             given,
             first,
             after,
-            matrix=ctx.documents.matrix,
+            matrix=ctx.cases.config.matrix,
         ),
         after,
     )
@@ -193,9 +190,7 @@ class AccessAuthorisations:
 
 async def authorisations_of(info: Info, patient_id: str) -> AccessAuthorisations:
     ctx = info.context
-    return AccessAuthorisations.of(
-        await authorisations.authorisations(ctx.stores, ctx.clock, actor(info), patient_id)
-    )
+    return AccessAuthorisations.of(await ctx.cases.run(authorisations.authorisations, patient_id))
 
 
 @strawberry.type(description="A refused access operation, with a code to act on.")
@@ -230,9 +225,7 @@ class AccessQuery:
     ) -> Connection[AccessEvent] | None:
         given = (filter or AccessHistoryFilter()).checked()
         ctx = info.context
-        return events(
-            await access_history.of_actor(ctx.stores, actor(info), given, first, after), after
-        )
+        return events(await ctx.cases.untimed(access_history.of_actor, given, first, after), after)
 
 
 @strawberry.type
@@ -255,10 +248,14 @@ class AccessMutations:
         ctx = info.context
 
         async def change() -> ProfessionalAccess:
-            doc = await authorisations.set_professional_access(
-                ctx.stores, ctx.clock, actor(info), patient_id, professional_id,
-                consent=consent, blocked=blocked, sees_hidden=sees_hidden_documents,
-            )  # fmt: skip
+            doc = await ctx.cases.run(
+                authorisations.set_professional_access,
+                patient_id,
+                professional_id,
+                consent=consent,
+                blocked=blocked,
+                sees_hidden=sees_hidden_documents,
+            )
             return ProfessionalAccess.from_doc(doc)
 
         return await refused_as(AccessError, change())
@@ -278,8 +275,7 @@ class AccessMutations:
         ctx = info.context
 
         async def change() -> AccessAuthorisations:
-            await authorisations.set_objections(
-                ctx.stores, ctx.clock, actor(info), patient_id,
+            await ctx.cases.run(authorisations.set_objections, patient_id,
                 care_team=care_team, emergency=emergency,
             )  # fmt: skip
             return await authorisations_of(info, patient_id)
@@ -298,8 +294,8 @@ class AccessMutations:
         ctx = info.context
 
         async def declare() -> EmergencyAccess:
-            doc = await authorisations.declare_emergency(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), patient_id, reason=reason
+            doc = await ctx.cases.configured(
+                authorisations.declare_emergency, patient_id, reason=reason
             )
             return EmergencyAccess.from_doc(doc)
 

@@ -205,10 +205,13 @@ class CatalogueQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CatalogueApp]:
-        page, count = await catalogue.browse(
-            info.context.stores, search=search, domain=domain.value if domain else None,
-            first=first, after=after,
-        )  # fmt: skip
+        page, count = await info.context.cases.read(
+            catalogue.browse,
+            search=search,
+            domain=domain.value if domain else None,
+            first=first,
+            after=after,
+        )
         return connection(
             [CatalogueApp.from_doc(doc) for doc in page.items], page.items,
             sort_key="name", has_next=page.has_next, after=after, count=count,
@@ -216,7 +219,7 @@ class CatalogueQuery:
 
     @strawberry.field(description="A referenced app (administrators: any app).")
     async def catalogue_app(self, info: Info, id: strawberry.ID) -> CatalogueApp | None:
-        doc = await catalogue.get_app(info.context.stores, info.context.actor, id)
+        doc = await info.context.cases.read(catalogue.get_app, info.context.actor, id)
         return CatalogueApp.from_doc(doc)
 
     @strawberry.field(
@@ -230,8 +233,8 @@ class CatalogueQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CatalogueApp] | None:
-        page, count = await catalogue.list_all(
-            info.context.stores, actor(info), status.value if status else None, first, after
+        page, count = await info.context.cases.untimed(
+            catalogue.list_all, status.value if status else None, first, after
         )
         return connection(
             [CatalogueApp.from_doc(doc) for doc in page.items], page.items,
@@ -246,7 +249,7 @@ class CatalogueQuery:
         self, info: Info, patient_id: strawberry.ID | None = None
     ) -> list[Pairing] | None:
         ctx, who = info.context, actor(info)
-        found = await pairings.pairings_of(ctx.stores, ctx.clock, who, patient_id or who.id)
+        found = await ctx.cases.timed(pairings.pairings_of, who, patient_id or who.id)
         return [Pairing.of(doc, app) for doc, app in found]
 
 
@@ -262,7 +265,7 @@ class CatalogueMutations:
         ctx = info.context
 
         async def create() -> CatalogueAppCreated:
-            doc = await catalogue.create_app(ctx.stores, ctx.clock, actor(info), input.terms())
+            doc = await ctx.cases.run(catalogue.create_app, input.terms())
             return CatalogueAppCreated(app=CatalogueApp.from_doc(doc))
 
         return await refused_as(CatalogueError, create())
@@ -277,7 +280,7 @@ class CatalogueMutations:
         ctx = info.context
 
         async def update() -> CatalogueApp:
-            doc = await catalogue.update_app(ctx.stores, ctx.clock, actor(info), id, input.terms())
+            doc = await ctx.cases.run(catalogue.update_app, id, input.terms())
             return CatalogueApp.from_doc(doc)
 
         return await refused_as(CatalogueError, update())
@@ -293,7 +296,7 @@ class CatalogueMutations:
         ctx = info.context
 
         async def change() -> CatalogueApp:
-            doc = await catalogue.set_status(ctx.stores, ctx.clock, actor(info), id, status.value)
+            doc = await ctx.cases.run(catalogue.set_status, id, status.value)
             return CatalogueApp.from_doc(doc)
 
         return await refused_as(CatalogueError, change())
@@ -308,9 +311,7 @@ class CatalogueMutations:
         ctx = info.context
 
         async def revoke() -> Pairing:
-            doc, app = await pairings.revoke(
-                ctx.stores, ctx.clock, actor(info), patient_id, pairing_id
-            )
+            doc, app = await ctx.cases.run(pairings.revoke, patient_id, pairing_id)
             return Pairing.of(doc, app)
 
         return await refused_as(CatalogueError, revoke())

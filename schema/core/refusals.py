@@ -4,16 +4,19 @@ clients handle refusals as data and keep GraphQL errors for outages and bugs."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+import functools
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 import strawberry
 
 from resolvers.core.audit import one_attempt
 from resolvers.core.errors import DomainError
 
+P = ParamSpec("P")
 T = TypeVar("T")
 E = TypeVar("E")
+R = TypeVar("R", bound="Refusal")
 
 
 @strawberry.type
@@ -35,3 +38,28 @@ async def refused_as(error_type: Callable[..., E], work: Awaitable[T]) -> T | E:
             return await work
     except DomainError as error:
         return error_type(code=error.code, message=error.message, field=error.field)
+
+
+def refusing(
+    error_type: type[R],
+) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Coroutine[Any, Any, T | R]]]:
+    """The one way to write a mutation: under ``@strawberry.mutation(...)``, ``@refusing(X)``
+    runs the resolver inside ``one_attempt()`` (its traces are held until it ends and written
+    with the outcome it really had) and turns a use case's :class:`DomainError` into the
+    domain's error result ``X(code=…, message=…, field=…)``.
+
+    ``functools.wraps`` keeps the resolver's signature and annotations: Strawberry reads the
+    arguments and the return type through ``__wrapped__`` (``inspect.signature`` follows it)."""
+
+    def decorate(resolver: Callable[P, Awaitable[T]]) -> Callable[P, Coroutine[Any, Any, T | R]]:
+        @functools.wraps(resolver)
+        async def mutation(*args: P.args, **kwargs: P.kwargs) -> T | R:
+            try:
+                async with one_attempt():
+                    return await resolver(*args, **kwargs)
+            except DomainError as error:
+                return error_type(code=error.code, message=error.message, field=error.field)
+
+        return mutation
+
+    return decorate

@@ -13,7 +13,6 @@ from schema.core.context import Info
 from schema.core.permissions import scoped
 from schema.core.refusals import refused_as
 from schema.documents.mutations import DocumentError
-from schema.spaces.types import actor
 
 
 @strawberry.type(description="Where to download a space's export (an IHE XDM ZIP archive).")
@@ -46,9 +45,7 @@ class ExportMutations:
         ctx = info.context
 
         async def request() -> SpaceExport:
-            link = await xdm_export.request_export(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), patient_id
-            )
+            link = await ctx.cases.configured(xdm_export.request_export, patient_id)
             return SpaceExport(
                 export_id=strawberry.ID(link.export_id),
                 url=link.url,

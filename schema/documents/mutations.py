@@ -26,7 +26,6 @@ from schema.core.context import Info
 from schema.core.permissions import scoped
 from schema.core.refusals import Refusal, refused_as
 from schema.documents.types import Document
-from schema.spaces.types import actor
 
 T = TypeVar("T")
 UPLOAD_CHUNK = 256 * 1024
@@ -156,11 +155,8 @@ class DocumentMutations:
     ) -> DocumentResult | None:
         ctx = info.context
         return await _changed(
-            documents.deposit(
-                ctx.stores,
-                ctx.clock,
-                ctx.documents,
-                actor(info),
+            ctx.cases.configured(
+                documents.deposit,
                 patient_id=patient_id,
                 metadata=metadata.checked(),
                 content_type=getattr(file, "content_type", None) or "application/octet-stream",
@@ -189,11 +185,8 @@ class DocumentMutations:
         async def request() -> DocumentUpload:
             if size != int(size):
                 raise InvalidInput("size is a whole number of bytes", field="size")
-            upload = await uploads.request_upload(
-                ctx.stores,
-                ctx.clock,
-                ctx.documents,
-                actor(info),
+            upload = await ctx.cases.configured(
+                uploads.request_upload,
                 patient_id=patient_id,
                 metadata=metadata.checked(),
                 content_type=content_type,
@@ -219,9 +212,7 @@ class DocumentMutations:
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
         ctx = info.context
-        return await _changed(
-            uploads.confirm_upload(ctx.stores, ctx.clock, actor(info), document_id)
-        )
+        return await _changed(ctx.cases.run(uploads.confirm_upload, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:read")],
@@ -233,9 +224,7 @@ class DocumentMutations:
         ctx = info.context
 
         async def issue() -> DocumentUrl:
-            url = await document_reads.download_url(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
-            )
+            url = await ctx.cases.configured(document_reads.download_url, document_id)
             return DocumentUrl(url=url.url, expires_at=url.expires_at)
 
         return await _refused_as_error(issue())
@@ -249,8 +238,8 @@ class DocumentMutations:
     ) -> DocumentResult | None:
         ctx = info.context
         return await _changed(
-            document_lifecycle.set_hidden_from_professionals(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, hidden=hidden
+            ctx.cases.configured(
+                document_lifecycle.set_hidden_from_professionals, document_id, hidden=hidden
             )
         )
 
@@ -263,8 +252,8 @@ class DocumentMutations:
     ) -> DocumentResult | None:
         ctx = info.context
         return await _changed(
-            document_lifecycle.set_hidden_from_representatives(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, hidden=hidden
+            ctx.cases.configured(
+                document_lifecycle.set_hidden_from_representatives, document_id, hidden=hidden
             )
         )
 
@@ -276,11 +265,7 @@ class DocumentMutations:
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
         ctx = info.context
-        return await _changed(
-            document_lifecycle.release(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
-            )
-        )
+        return await _changed(ctx.cases.configured(document_lifecycle.release, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
@@ -291,11 +276,7 @@ class DocumentMutations:
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
         ctx = info.context
-        return await _changed(
-            document_lifecycle.delete(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
-            )
-        )
+        return await _changed(ctx.cases.configured(document_lifecycle.delete, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
@@ -306,9 +287,7 @@ class DocumentMutations:
     ) -> DocumentResult | None:
         ctx = info.context
         return await _changed(
-            document_lifecycle.withdraw(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, reason=reason
-            )
+            ctx.cases.configured(document_lifecycle.withdraw, document_id, reason=reason)
         )
 
     @strawberry.mutation(
@@ -322,9 +301,7 @@ class DocumentMutations:
         ctx = info.context
 
         async def change() -> HiddenDocumentAccess:
-            await document_lifecycle.set_hidden_access(
-                ctx.stores, ctx.clock, actor(info), professional_id, granted
-            )
+            await ctx.cases.run(document_lifecycle.set_hidden_access, professional_id, granted)
             return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
 
         return await _refused_as_error(change())
@@ -340,9 +317,7 @@ class DocumentMutations:
         ctx = info.context
 
         async def change() -> MigrationObjection:
-            done = await document_import.set_migration_objection(
-                ctx.stores, ctx.clock, actor(info), objected
-            )
+            done = await ctx.cases.run(document_import.set_migration_objection, objected)
             return MigrationObjection(objected=done)
 
         return await _refused_as_error(change())

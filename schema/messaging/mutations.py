@@ -87,9 +87,7 @@ class MessagingMutations:
         return await _sent(
             info,
             sender,
-            messaging.start_conversation(
-                ctx.stores, ctx.clock, ctx.documents, sender, input.patient_id, draft
-            ),
+            ctx.cases.configured(messaging.start_conversation, input.patient_id, draft),
         )
 
     @strawberry.mutation(
@@ -103,9 +101,7 @@ class MessagingMutations:
         return await _sent(
             info,
             sender,
-            messaging.send_message(
-                ctx.stores, ctx.clock, ctx.documents, sender, input.conversation_id, draft
-            ),
+            ctx.cases.configured(messaging.send_message, input.conversation_id, draft),
         )
 
     @strawberry.mutation(
@@ -119,9 +115,7 @@ class MessagingMutations:
         ctx, reader = info.context, actor(info)
 
         async def mark() -> Conversation:
-            doc, _ = await messaging.mark_read(
-                ctx.stores, ctx.clock, reader, conversation_id, up_to
-            )
+            doc, _ = await ctx.cases.timed(messaging.mark_read, reader, conversation_id, up_to)
             return (await conversations_for(info, [doc], reader))[0]
 
         return await refused_as(MessagingError, mark())
@@ -136,9 +130,7 @@ class MessagingMutations:
         ctx, who = info.context, actor(info)
 
         async def archive() -> Conversation:
-            doc = await messaging.set_archived(
-                ctx.stores, ctx.clock, who, conversation_id, archived
-            )
+            doc = await ctx.cases.timed(messaging.set_archived, who, conversation_id, archived)
             return (await conversations_for(info, [doc], who))[0]
 
         return await refused_as(MessagingError, archive())

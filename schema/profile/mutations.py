@@ -24,7 +24,6 @@ from schema.profile.entries import (
     ProfileEntry,
     entry_node,
 )
-from schema.spaces.types import actor
 from storage.profile import Section
 
 T = TypeVar("T")
@@ -183,10 +182,8 @@ class ProfileMutations:
         ctx, section_data = info.context, section_and_data(entry)
 
         async def add() -> ProfileEntryChange:
-            doc = await profile.add_entry(
-                ctx.stores,
-                ctx.clock,
-                actor(info),
+            doc = await ctx.cases.run(
+                profile.add_entry,
                 patient_id,
                 section=section_data[0],
                 data=section_data[1],
@@ -209,8 +206,8 @@ class ProfileMutations:
         ctx, (_, data) = info.context, section_and_data(entry)
 
         async def update() -> ProfileEntryChange:
-            doc = await profile.update_entry(
-                ctx.stores, ctx.clock, actor(info), patient_id, entry_id=entry_id, data=data
+            doc = await ctx.cases.run(
+                profile.update_entry, patient_id, entry_id=entry_id, data=data
             )
             return ProfileEntryChange(entry=entry_node(doc))
 
@@ -223,7 +220,7 @@ class ProfileMutations:
         ctx = info.context
 
         async def remove() -> Removed:
-            await profile.remove_entry(ctx.stores, ctx.clock, actor(info), patient_id, entry_id)
+            await ctx.cases.run(profile.remove_entry, patient_id, entry_id)
             return Removed(id=entry_id)
 
         return await refused_as_error(remove())
@@ -246,10 +243,8 @@ class ProfileMutations:
         } or None
 
         async def record() -> MeasurementRecorded:
-            doc = await measurements.record(
-                ctx.stores,
-                ctx.clock,
-                actor(info),
+            doc = await ctx.cases.run(
+                measurements.record,
                 patient_id,
                 code=input.code,
                 unit=input.unit,
@@ -271,9 +266,7 @@ class ProfileMutations:
         ctx = info.context
 
         async def remove() -> Removed:
-            await measurements.remove(
-                ctx.stores, ctx.clock, actor(info), patient_id, measurement_id
-            )
+            await ctx.cases.run(measurements.remove, patient_id, measurement_id)
             return Removed(id=measurement_id)
 
         return await refused_as_error(remove())

@@ -56,7 +56,9 @@ class ProvisioningBatch:
     async def rejections(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Rejection]:
-        page, count = await provisioning.rejections_of(info.context.stores, self.id, first, after)
+        page, count = await info.context.cases.read(
+            provisioning.rejections_of, self.id, first, after
+        )
         return connection(
             [Rejection(line=doc["line"], reason=doc["reason"]) for doc in page.items],
             page.items,
@@ -106,7 +108,7 @@ ProvisioningResult: TypeAlias = Annotated[
 
 
 async def _own_batch(info: Info, batch_id: str) -> BatchDoc:
-    return await provisioning.own_batch(info.context.stores, actor(info).client_id, batch_id)
+    return await info.context.cases.read(provisioning.own_batch, actor(info).client_id, batch_id)
 
 
 @strawberry.type
@@ -123,8 +125,8 @@ class ProvisioningQuery:
     async def provisioning_batches(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ProvisioningBatch] | None:
-        page, count = await provisioning.batches_of(
-            info.context.stores, actor(info).client_id, first, after
+        page, count = await info.context.cases.read(
+            provisioning.batches_of, actor(info).client_id, first, after
         )
         return connection(
             [ProvisioningBatch.from_doc(doc) for doc in page.items],
@@ -148,8 +150,8 @@ class ProvisioningMutations:
         format: BeneficiaryFileFormat,
     ) -> ProvisioningUploadResult | None:
         ctx = info.context
-        upload = await provisioning.request_upload(
-            ctx.stores, ctx.clock, file_format=format.value, created_by=actor(info).client_id
+        upload = await ctx.cases.timed(
+            provisioning.request_upload, file_format=format.value, created_by=actor(info).client_id
         )
         return ProvisioningUpload(
             batch=ProvisioningBatch.from_doc(upload.batch),
@@ -167,8 +169,8 @@ class ProvisioningMutations:
 
         async def start() -> ProvisioningBatch:
             await _own_batch(info, batch_id)
-            batch = await provisioning.mark_uploaded(
-                info.context.stores, batch_id, actor(info).client_id
+            batch = await info.context.cases.read(
+                provisioning.mark_uploaded, batch_id, actor(info).client_id
             )
             return ProvisioningBatch.from_doc(batch)
 

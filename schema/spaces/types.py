@@ -157,8 +157,8 @@ class SpaceMutations:
     async def object_to_space(self, info: Info, input: ObjectionInput) -> SpaceResult:
         ctx = info.context
         return await outcome(
-            spaces.object_to_space(
-                ctx.stores, ctx.clock, input.ins, input.objection_code, sources_of(info)
+            ctx.cases.timed(
+                spaces.object_to_space, input.ins, input.objection_code, sources_of(info)
             )
         )
 
@@ -169,9 +169,8 @@ class SpaceMutations:
     async def activate_space(self, info: Info, input: ActivationInput) -> SpaceResult:
         ctx = info.context
         return await outcome(
-            spaces.activate_space(
-                ctx.stores,
-                ctx.clock,
+            ctx.cases.timed(
+                spaces.activate_space,
                 input.ins,
                 input.activation_code,
                 input.password,
@@ -188,9 +187,7 @@ class SpaceMutations:
         info: Info,
         input: ActivationCodeRequestInput,
     ) -> ActivationCodeRequested:
-        await spaces.request_activation_code(
-            info.context.stores, info.context.clock, input.ins, input.birth_date
-        )
+        await info.context.cases.timed(spaces.request_activation_code, input.ins, input.birth_date)
         return ActivationCodeRequested(
             message="If these details match an open space, a new activation code is on its way."
         )
@@ -201,7 +198,7 @@ class SpaceMutations:
     )
     async def close_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
         ctx = info.context
-        return await outcome(spaces.close_space(ctx.stores, ctx.clock, actor(info), patient_id))
+        return await outcome(ctx.cases.run(spaces.close_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
@@ -209,7 +206,7 @@ class SpaceMutations:
     )
     async def reopen_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
         ctx = info.context
-        return await outcome(spaces.reopen_space(ctx.stores, ctx.clock, actor(info), patient_id))
+        return await outcome(ctx.cases.run(spaces.reopen_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")], description="Close the space and delete it in 30 days."
@@ -218,9 +215,7 @@ class SpaceMutations:
         self, info: Info, patient_id: strawberry.ID
     ) -> SpaceResult | None:
         ctx = info.context
-        return await outcome(
-            spaces.request_deletion(ctx.stores, ctx.clock, actor(info), patient_id)
-        )
+        return await outcome(ctx.cases.run(spaces.request_deletion, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
@@ -228,9 +223,7 @@ class SpaceMutations:
     )
     async def contest_suspension(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
         ctx = info.context
-        return await outcome(
-            spaces.contest_suspension(ctx.stores, ctx.clock, actor(info), patient_id)
-        )
+        return await outcome(ctx.cases.run(spaces.contest_suspension, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
@@ -239,9 +232,7 @@ class SpaceMutations:
     )
     async def suspend_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
         ctx = info.context
-        return await outcome(
-            operators.suspend_space(ctx.stores, ctx.clock, actor(info), patient_id)
-        )
+        return await outcome(ctx.cases.run(operators.suspend_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
@@ -254,10 +245,8 @@ class SpaceMutations:
         ctx = info.context
 
         return await outcome(
-            operators.add_representative(
-                ctx.stores,
-                ctx.clock,
-                actor(info),
+            ctx.cases.run(
+                operators.add_representative,
                 patient_id,
                 representative_ins=representative_ins,
                 relation=relation,
