@@ -16,7 +16,7 @@ from resolvers.access.history import HistoryFilter
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
 from storage.audit import AccessEventDoc
 
@@ -236,6 +236,7 @@ class AccessMutations:
         "or lets them see hidden documents; what is not given keeps its value. Takes effect on "
         "the professional's next request.",
     )
+    @refusing(AccessError)
     async def set_professional_access(  # noqa: PLR0917 - the choices, each optional
         self,
         info: Info,
@@ -246,25 +247,22 @@ class AccessMutations:
         sees_hidden_documents: bool | None = None,
     ) -> ProfessionalAccessResult | None:
         ctx = info.context
-
-        async def change() -> ProfessionalAccess:
-            doc = await ctx.cases.run(
-                authorisations.set_professional_access,
-                patient_id,
-                professional_id,
-                consent=consent,
-                blocked=blocked,
-                sees_hidden=sees_hidden_documents,
-            )
-            return ProfessionalAccess.from_doc(doc)
-
-        return await refused_as(AccessError, change())
+        doc = await ctx.cases.run(
+            authorisations.set_professional_access,
+            patient_id,
+            professional_id,
+            consent=consent,
+            blocked=blocked,
+            sees_hidden=sees_hidden_documents,
+        )
+        return ProfessionalAccess.from_doc(doc)
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
         description="The patient objects (or stops objecting) to the care team's deemed "
         "authorisation and to emergency access.",
     )
+    @refusing(AccessError)
     async def set_access_objections(
         self,
         info: Info,
@@ -273,14 +271,10 @@ class AccessMutations:
         emergency: bool | None = None,
     ) -> AccessAuthorisationsResult | None:
         ctx = info.context
-
-        async def change() -> AccessAuthorisations:
-            await ctx.cases.run(authorisations.set_objections, patient_id,
-                care_team=care_team, emergency=emergency,
-            )  # fmt: skip
-            return await authorisations_of(info, patient_id)
-
-        return await refused_as(AccessError, change())
+        await ctx.cases.run(authorisations.set_objections, patient_id,
+            care_team=care_team, emergency=emergency,
+        )  # fmt: skip
+        return await authorisations_of(info, patient_id)
 
     @strawberry.mutation(
         extensions=[scoped("emergency")],
@@ -288,15 +282,12 @@ class AccessMutations:
         "time-limited access unless the patient objected beforehand; the patient and the "
         "primary physician are told, and the history flags every access made under it.",
     )
+    @refusing(AccessError)
     async def declare_emergency_access(
         self, info: Info, patient_id: strawberry.ID, reason: str
     ) -> EmergencyAccessResult | None:
         ctx = info.context
-
-        async def declare() -> EmergencyAccess:
-            doc = await ctx.cases.configured(
-                authorisations.declare_emergency, patient_id, reason=reason
-            )
-            return EmergencyAccess.from_doc(doc)
-
-        return await refused_as(AccessError, declare())
+        doc = await ctx.cases.configured(
+            authorisations.declare_emergency, patient_id, reason=reason
+        )
+        return EmergencyAccess.from_doc(doc)

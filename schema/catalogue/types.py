@@ -20,7 +20,7 @@ from resolvers.catalogue.apps import AppTerms
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from schema.spaces.types import actor
 from storage.catalogue import CatalogueAppDoc, PairingDoc
 
@@ -259,59 +259,47 @@ class CatalogueMutations:
         extensions=[scoped("catalogue:admin")],
         description="Reference a new app, as a draft, with its OAuth client.",
     )
+    @refusing(CatalogueError)
     async def create_catalogue_app(
         self, info: Info, input: CatalogueAppInput
     ) -> CreatedResult | None:
         ctx = info.context
-
-        async def create() -> CatalogueAppCreated:
-            doc = await ctx.cases.run(catalogue.create_app, input.terms())
-            return CatalogueAppCreated(app=CatalogueApp.from_doc(doc))
-
-        return await refused_as(CatalogueError, create())
+        doc = await ctx.cases.run(catalogue.create_app, input.terms())
+        return CatalogueAppCreated(app=CatalogueApp.from_doc(doc))
 
     @strawberry.mutation(
         extensions=[scoped("catalogue:admin")],
         description="Change a draft's terms (a referenced app's are frozen).",
     )
+    @refusing(CatalogueError)
     async def update_catalogue_app(
         self, info: Info, id: strawberry.ID, input: CatalogueAppInput
     ) -> AppResult | None:
         ctx = info.context
-
-        async def update() -> CatalogueApp:
-            doc = await ctx.cases.run(catalogue.update_app, id, input.terms())
-            return CatalogueApp.from_doc(doc)
-
-        return await refused_as(CatalogueError, update())
+        doc = await ctx.cases.run(catalogue.update_app, id, input.terms())
+        return CatalogueApp.from_doc(doc)
 
     @strawberry.mutation(
         extensions=[scoped("catalogue:admin")],
         description="Reference a draft, or withdraw an app: withdrawal ends every pairing and "
         "revokes the app's tokens at once.",
     )
+    @refusing(CatalogueError)
     async def set_catalogue_app_status(
         self, info: Info, id: strawberry.ID, status: CatalogueStatus
     ) -> AppResult | None:
         ctx = info.context
-
-        async def change() -> CatalogueApp:
-            doc = await ctx.cases.run(catalogue.set_status, id, status.value)
-            return CatalogueApp.from_doc(doc)
-
-        return await refused_as(CatalogueError, change())
+        doc = await ctx.cases.run(catalogue.set_status, id, status.value)
+        return CatalogueApp.from_doc(doc)
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
         description="End a pairing: the app's tokens stop working on their next request.",
     )
+    @refusing(CatalogueError)
     async def revoke_pairing(
         self, info: Info, patient_id: strawberry.ID, pairing_id: strawberry.ID
     ) -> PairingResult | None:
         ctx = info.context
-
-        async def revoke() -> Pairing:
-            doc, app = await ctx.cases.run(pairings.revoke, patient_id, pairing_id)
-            return Pairing.of(doc, app)
-
-        return await refused_as(CatalogueError, revoke())
+        doc, app = await ctx.cases.run(pairings.revoke, patient_id, pairing_id)
+        return Pairing.of(doc, app)

@@ -24,7 +24,7 @@ from resolvers.documents import uploads
 from resolvers.documents.rules import MetadataInput
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from schema.documents.types import Document
 
 T = TypeVar("T")
@@ -122,15 +122,8 @@ HiddenDocumentAccessResult: TypeAlias = Annotated[
 ]
 
 
-async def _refused_as_error(work: Awaitable[T]) -> T | DocumentError:
-    return await refused_as(DocumentError, work)
-
-
-async def _changed(work: Awaitable[Any]) -> DocumentChange | DocumentError:
-    async def run() -> DocumentChange:
-        return DocumentChange(document=Document.from_doc(await work))
-
-    return await _refused_as_error(run())
+async def _changed(work: Awaitable[Any]) -> DocumentChange:
+    return DocumentChange(document=Document.from_doc(await work))
 
 
 async def _chunks(file: Any) -> AsyncIterator[bytes]:
@@ -145,6 +138,7 @@ class DocumentMutations:
         description="Deposit a document sent with this request (GraphQL multipart request; "
         "send the `GraphQL-Preflight: 1` header). `replaces`: the id of the version it replaces.",
     )
+    @refusing(DocumentError)
     async def deposit_document(
         self,
         info: Info,
@@ -170,6 +164,7 @@ class DocumentMutations:
         description="Step one of a large deposit: announce size, SHA-256 and type; PUT the "
         "bytes to `url` (or `apiUrl`) before `expiresAt`, then confirm.",
     )
+    @refusing(DocumentError)
     async def request_document_upload(  # noqa: PLR0917 - the upload's own arguments
         self,
         info: Info,
@@ -181,33 +176,30 @@ class DocumentMutations:
         replaces: strawberry.ID | None = None,
     ) -> DocumentUploadResult | None:
         ctx = info.context
-
-        async def request() -> DocumentUpload:
-            if size != int(size):
-                raise InvalidInput("size is a whole number of bytes", field="size")
-            upload = await ctx.cases.configured(
-                uploads.request_upload,
-                patient_id=patient_id,
-                metadata=metadata.checked(),
-                content_type=content_type,
-                size=int(size),
-                sha256=sha256,
-                replaces=replaces,
-            )
-            return DocumentUpload(
-                document_id=strawberry.ID(upload.record["_id"]),
-                url=upload.s3_url,
-                api_url=upload.api_url,
-                expires_at=upload.expires_at,
-            )
-
-        return await _refused_as_error(request())
+        if size != int(size):
+            raise InvalidInput("size is a whole number of bytes", field="size")
+        upload = await ctx.cases.configured(
+            uploads.request_upload,
+            patient_id=patient_id,
+            metadata=metadata.checked(),
+            content_type=content_type,
+            size=int(size),
+            sha256=sha256,
+            replaces=replaces,
+        )
+        return DocumentUpload(
+            document_id=strawberry.ID(upload.record["_id"]),
+            url=upload.s3_url,
+            api_url=upload.api_url,
+            expires_at=upload.expires_at,
+        )
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
         description="Step two: check the uploaded bytes (size, SHA-256, format) and make the "
         "document. Refused bytes are removed.",
     )
+    @refusing(DocumentError)
     async def confirm_document_upload(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
@@ -218,21 +210,19 @@ class DocumentMutations:
         extensions=[scoped("documents:read")],
         description="A short-lived URL to the document's bytes (traced in the access history).",
     )
+    @refusing(DocumentError)
     async def issue_document_url(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentUrlResult | None:
         ctx = info.context
-
-        async def issue() -> DocumentUrl:
-            url = await ctx.cases.configured(document_reads.download_url, document_id)
-            return DocumentUrl(url=url.url, expires_at=url.expires_at)
-
-        return await _refused_as_error(issue())
+        url = await ctx.cases.configured(document_reads.download_url, document_id)
+        return DocumentUrl(url=url.url, expires_at=url.expires_at)
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
         description="The patient hides a document from professionals (MASQUE_PS), or shows it.",
     )
+    @refusing(DocumentError)
     async def hide_document_from_professionals(
         self, info: Info, document_id: strawberry.ID, hidden: bool
     ) -> DocumentResult | None:
@@ -247,6 +237,7 @@ class DocumentMutations:
         extensions=[scoped("documents:write")],
         description="The patient or the author hides a document from legal representatives.",
     )
+    @refusing(DocumentError)
     async def hide_document_from_representatives(
         self, info: Info, document_id: strawberry.ID, hidden: bool
     ) -> DocumentResult | None:
@@ -261,6 +252,7 @@ class DocumentMutations:
         extensions=[scoped("documents:write")],
         description="The depositing professional shows a held-back document to the patient.",
     )
+    @refusing(DocumentError)
     async def release_document(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
@@ -272,6 +264,7 @@ class DocumentMutations:
         description="The holder deletes a document and its versions: archived now, purged "
         "after the delay.",
     )
+    @refusing(DocumentError)
     async def delete_document(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
@@ -282,6 +275,7 @@ class DocumentMutations:
         extensions=[scoped("documents:write")],
         description="The author withdraws a document, saying why.",
     )
+    @refusing(DocumentError)
     async def withdraw_document(
         self, info: Info, document_id: strawberry.ID, reason: str
     ) -> DocumentResult | None:
@@ -295,29 +289,23 @@ class DocumentMutations:
         description="The holder lets a professional see documents hidden from professionals, "
         "or stops it.",
     )
+    @refusing(DocumentError)
     async def set_hidden_document_access(
         self, info: Info, professional_id: strawberry.ID, granted: bool
     ) -> HiddenDocumentAccessResult | None:
         ctx = info.context
-
-        async def change() -> HiddenDocumentAccess:
-            await ctx.cases.run(document_lifecycle.set_hidden_access, professional_id, granted)
-            return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
-
-        return await _refused_as_error(change())
+        await ctx.cases.run(document_lifecycle.set_hidden_access, professional_id, granted)
+        return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
         description="The holder objects to their former DMP being imported into the space "
         "(R1111-40), or withdraws the objection.",
     )
+    @refusing(DocumentError)
     async def set_dmp_migration_objection(
         self, info: Info, objected: bool
     ) -> MigrationObjectionResult | None:
         ctx = info.context
-
-        async def change() -> MigrationObjection:
-            done = await ctx.cases.run(document_import.set_migration_objection, objected)
-            return MigrationObjection(objected=done)
-
-        return await _refused_as_error(change())
+        done = await ctx.cases.run(document_import.set_migration_objection, objected)
+        return MigrationObjection(objected=done)

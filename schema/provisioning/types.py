@@ -12,7 +12,7 @@ from resolvers.provisioning import batches as provisioning
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from schema.spaces.types import actor
 from storage.provisioning import BatchDoc
 
@@ -144,6 +144,7 @@ class ProvisioningMutations:
         extensions=[scoped("provisioning")],
         description="Start a batch: returns where to upload the file.",
     )
+    @refusing(ProvisioningError)
     async def request_provisioning_upload(
         self,
         info: Info,
@@ -163,15 +164,12 @@ class ProvisioningMutations:
         extensions=[scoped("provisioning")],
         description="The file is uploaded: provision it (in the background).",
     )
+    @refusing(ProvisioningError)
     async def start_provisioning(
         self, info: Info, batch_id: strawberry.ID
     ) -> ProvisioningResult | None:
-
-        async def start() -> ProvisioningBatch:
-            await _own_batch(info, batch_id)
-            batch = await info.context.cases.read(
-                provisioning.mark_uploaded, batch_id, actor(info).client_id
-            )
-            return ProvisioningBatch.from_doc(batch)
-
-        return await refused_as(ProvisioningError, start())
+        await _own_batch(info, batch_id)
+        batch = await info.context.cases.read(
+            provisioning.mark_uploaded, batch_id, actor(info).client_id
+        )
+        return ProvisioningBatch.from_doc(batch)
