@@ -98,15 +98,15 @@ async def history_of(
     after: str | None,
 ) -> Connection[AccessEvent]:  # fmt: skip
     given = (filter_ or AccessHistoryFilter()).checked()
-    ctx = info.context
+    cases = info.context.cases
     return events(
-        await ctx.cases.run(
+        await cases.run(
             access_history.of_patient,
             patient_id,
             given,
             first,
             after,
-            matrix=ctx.cases.config.matrix,
+            matrix=cases.config.matrix,
         ),
         after,
     )
@@ -189,8 +189,8 @@ class AccessAuthorisations:
 
 
 async def authorisations_of(info: Info, patient_id: str) -> AccessAuthorisations:
-    ctx = info.context
-    return AccessAuthorisations.of(await ctx.cases.run(authorisations.authorisations, patient_id))
+    cases = info.context.cases
+    return AccessAuthorisations.of(await cases.run(authorisations.authorisations, patient_id))
 
 
 @strawberry.type(description="A refused access operation, with a code to act on.")
@@ -224,8 +224,8 @@ class AccessQuery:
         after: str | None = None,
     ) -> Connection[AccessEvent] | None:
         given = (filter or AccessHistoryFilter()).checked()
-        ctx = info.context
-        return events(await ctx.cases.untimed(access_history.of_actor, given, first, after), after)
+        cases = info.context.cases
+        return events(await cases.untimed(access_history.of_actor, given, first, after), after)
 
 
 @strawberry.type
@@ -246,8 +246,8 @@ class AccessMutations:
         blocked: bool | None = None,
         sees_hidden_documents: bool | None = None,
     ) -> ProfessionalAccessResult | None:
-        ctx = info.context
-        doc = await ctx.cases.run(
+        cases = info.context.cases
+        doc = await cases.run(
             authorisations.set_professional_access,
             patient_id,
             professional_id,
@@ -270,8 +270,8 @@ class AccessMutations:
         care_team: bool | None = None,
         emergency: bool | None = None,
     ) -> AccessAuthorisationsResult | None:
-        ctx = info.context
-        await ctx.cases.run(authorisations.set_objections, patient_id,
+        cases = info.context.cases
+        await cases.run(authorisations.set_objections, patient_id,
             care_team=care_team, emergency=emergency,
         )  # fmt: skip
         return await authorisations_of(info, patient_id)
@@ -286,8 +286,6 @@ class AccessMutations:
     async def declare_emergency_access(
         self, info: Info, patient_id: strawberry.ID, reason: str
     ) -> EmergencyAccessResult | None:
-        ctx = info.context
-        doc = await ctx.cases.configured(
-            authorisations.declare_emergency, patient_id, reason=reason
-        )
+        cases = info.context.cases
+        doc = await cases.configured(authorisations.declare_emergency, patient_id, reason=reason)
         return EmergencyAccess.from_doc(doc)

@@ -263,8 +263,8 @@ class CatalogueMutations:
     async def create_catalogue_app(
         self, info: Info, input: CatalogueAppInput
     ) -> CreatedResult | None:
-        ctx = info.context
-        doc = await ctx.cases.run(catalogue.create_app, input.terms())
+        cases = info.context.cases
+        doc = await cases.run(catalogue.create_app, input.terms())
         return CatalogueAppCreated(app=CatalogueApp.from_doc(doc))
 
     @strawberry.mutation(
@@ -275,8 +275,8 @@ class CatalogueMutations:
     async def update_catalogue_app(
         self, info: Info, id: strawberry.ID, input: CatalogueAppInput
     ) -> AppResult | None:
-        ctx = info.context
-        doc = await ctx.cases.run(catalogue.update_app, id, input.terms())
+        cases = info.context.cases
+        doc = await cases.run(catalogue.update_app, id, input.terms())
         return CatalogueApp.from_doc(doc)
 
     @strawberry.mutation(
@@ -288,8 +288,8 @@ class CatalogueMutations:
     async def set_catalogue_app_status(
         self, info: Info, id: strawberry.ID, status: CatalogueStatus
     ) -> AppResult | None:
-        ctx = info.context
-        doc = await ctx.cases.run(catalogue.set_status, id, status.value)
+        cases = info.context.cases
+        doc = await cases.run(catalogue.set_status, id, status.value)
         return CatalogueApp.from_doc(doc)
 
     @strawberry.mutation(
@@ -300,6 +300,6 @@ class CatalogueMutations:
     async def revoke_pairing(
         self, info: Info, patient_id: strawberry.ID, pairing_id: strawberry.ID
     ) -> PairingResult | None:
-        ctx = info.context
-        doc, app = await ctx.cases.run(pairings.revoke, patient_id, pairing_id)
+        cases = info.context.cases
+        doc, app = await cases.run(pairings.revoke, patient_id, pairing_id)
         return Pairing.of(doc, app)

@@ -43,8 +43,8 @@ class ExportMutations:
     async def request_space_export(
         self, info: Info, patient_id: strawberry.ID
     ) -> SpaceExportResult | None:
-        ctx = info.context
-        link = await ctx.cases.configured(xdm_export.request_export, patient_id)
+        cases = info.context.cases
+        link = await cases.configured(xdm_export.request_export, patient_id)
         return SpaceExport(
             export_id=strawberry.ID(link.export_id),
             url=link.url,

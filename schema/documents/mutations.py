@@ -147,9 +147,9 @@ class DocumentMutations:
         metadata: DocumentMetadataInput,
         replaces: strawberry.ID | None = None,
     ) -> DocumentResult | None:
-        ctx = info.context
+        cases = info.context.cases
         return await _changed(
-            ctx.cases.configured(
+            cases.configured(
                 documents.deposit,
                 patient_id=patient_id,
                 metadata=metadata.checked(),
@@ -175,10 +175,10 @@ class DocumentMutations:
         sha256: str,
         replaces: strawberry.ID | None = None,
     ) -> DocumentUploadResult | None:
-        ctx = info.context
+        cases = info.context.cases
         if size != int(size):
             raise InvalidInput("size is a whole number of bytes", field="size")
-        upload = await ctx.cases.configured(
+        upload = await cases.configured(
             uploads.request_upload,
             patient_id=patient_id,
             metadata=metadata.checked(),
@@ -203,8 +203,8 @@ class DocumentMutations:
     async def confirm_document_upload(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
-        ctx = info.context
-        return await _changed(ctx.cases.run(uploads.confirm_upload, document_id))
+        cases = info.context.cases
+        return await _changed(cases.run(uploads.confirm_upload, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:read")],
@@ -214,8 +214,8 @@ class DocumentMutations:
     async def issue_document_url(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentUrlResult | None:
-        ctx = info.context
-        url = await ctx.cases.configured(document_reads.download_url, document_id)
+        cases = info.context.cases
+        url = await cases.configured(document_reads.download_url, document_id)
         return DocumentUrl(url=url.url, expires_at=url.expires_at)
 
     @strawberry.mutation(
@@ -226,9 +226,9 @@ class DocumentMutations:
     async def hide_document_from_professionals(
         self, info: Info, document_id: strawberry.ID, hidden: bool
     ) -> DocumentResult | None:
-        ctx = info.context
+        cases = info.context.cases
         return await _changed(
-            ctx.cases.configured(
+            cases.configured(
                 document_lifecycle.set_hidden_from_professionals, document_id, hidden=hidden
             )
         )
@@ -241,9 +241,9 @@ class DocumentMutations:
     async def hide_document_from_representatives(
         self, info: Info, document_id: strawberry.ID, hidden: bool
     ) -> DocumentResult | None:
-        ctx = info.context
+        cases = info.context.cases
         return await _changed(
-            ctx.cases.configured(
+            cases.configured(
                 document_lifecycle.set_hidden_from_representatives, document_id, hidden=hidden
             )
         )
@@ -256,8 +256,8 @@ class DocumentMutations:
     async def release_document(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
-        ctx = info.context
-        return await _changed(ctx.cases.configured(document_lifecycle.release, document_id))
+        cases = info.context.cases
+        return await _changed(cases.configured(document_lifecycle.release, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
@@ -268,8 +268,8 @@ class DocumentMutations:
     async def delete_document(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
-        ctx = info.context
-        return await _changed(ctx.cases.configured(document_lifecycle.delete, document_id))
+        cases = info.context.cases
+        return await _changed(cases.configured(document_lifecycle.delete, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
@@ -279,9 +279,9 @@ class DocumentMutations:
     async def withdraw_document(
         self, info: Info, document_id: strawberry.ID, reason: str
     ) -> DocumentResult | None:
-        ctx = info.context
+        cases = info.context.cases
         return await _changed(
-            ctx.cases.configured(document_lifecycle.withdraw, document_id, reason=reason)
+            cases.configured(document_lifecycle.withdraw, document_id, reason=reason)
         )
 
     @strawberry.mutation(
@@ -293,8 +293,8 @@ class DocumentMutations:
     async def set_hidden_document_access(
         self, info: Info, professional_id: strawberry.ID, granted: bool
     ) -> HiddenDocumentAccessResult | None:
-        ctx = info.context
-        await ctx.cases.run(document_lifecycle.set_hidden_access, professional_id, granted)
+        cases = info.context.cases
+        await cases.run(document_lifecycle.set_hidden_access, professional_id, granted)
         return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
 
     @strawberry.mutation(
@@ -306,6 +306,6 @@ class DocumentMutations:
     async def set_dmp_migration_objection(
         self, info: Info, objected: bool
     ) -> MigrationObjectionResult | None:
-        ctx = info.context
-        done = await ctx.cases.run(document_import.set_migration_objection, objected)
+        cases = info.context.cases
+        done = await cases.run(document_import.set_migration_objection, objected)
         return MigrationObjection(objected=done)

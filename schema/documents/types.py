@@ -141,8 +141,8 @@ class Document:
 
     @strawberry.field(description="Every version you may see, newest first.")
     async def versions(self, info: Info) -> list[Document]:
-        ctx = info.context
-        docs = await ctx.cases.configured(document_reads.versions, self.doc)
+        cases = info.context.cases
+        docs = await cases.configured(document_reads.versions, self.doc)
         return [Document.from_doc(doc) for doc in docs]
 
     @strawberry.field(
@@ -160,8 +160,8 @@ class Document:
     async def _link(self, info: Info, other_id: str | None) -> strawberry.ID | None:
         if other_id is None:
             return None
-        ctx = info.context
-        seen = await ctx.cases.configured(document_reads.visible_version, other_id)
+        cases = info.context.cases
+        seen = await cases.configured(document_reads.visible_version, other_id)
         return strawberry.ID(other_id) if seen else None
 
     @classmethod
@@ -207,9 +207,9 @@ async def documents_of(
     first: int | None,
     after: str | None,
 ) -> Connection[Document]:
-    ctx = info.context
+    cases = info.context.cases
     given = filter_ or DocumentFilterInput()
-    page, count = await ctx.cases.configured(
+    page, count = await cases.configured(
         document_reads.list_documents,
         patient_id,
         DocumentFilter(
@@ -238,6 +238,6 @@ class DocumentQuery:
         description="One document you may see (current or replaced version).",
     )
     async def document(self, info: Info, id: strawberry.ID) -> Document | None:
-        ctx = info.context
-        doc = await ctx.cases.configured(document_reads.get_document, id)
+        cases = info.context.cases
+        doc = await cases.configured(document_reads.get_document, id)
         return Document.from_doc(doc)

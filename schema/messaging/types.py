@@ -102,10 +102,10 @@ class Message:
     async def attachments(self, info: Info) -> list[Document]:
         if self.viewer.missing_scopes(["documents:read"]):
             return []  # a document is reached with the documents scope, whatever the path
-        ctx = info.context
-        docs = await ctx.cases.timed(
+        cases = info.context.cases
+        docs = await cases.timed(
             conversation_reads.visible_attachments,
-            ctx.cases.config,
+            cases.config,
             self.viewer,
             self.doc["patient_id"],
             self.doc["attachments"],
@@ -227,8 +227,8 @@ class Conversation:
     async def messages(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Message] | None:
-        ctx = info.context
-        page, count = await ctx.cases.timed(
+        cases = info.context.cases
+        page, count = await cases.timed(
             conversation_reads.list_messages, self.viewer, self.doc["_id"], first=first, after=after
         )
         return connection(
@@ -318,5 +318,5 @@ class MessagingQuery:
     async def unread_message_count(
         self, info: Info, patient_id: strawberry.ID | None = None
     ) -> int | None:
-        ctx = info.context
-        return await ctx.cases.run(conversation_reads.unread_total, patient_id)
+        cases = info.context.cases
+        return await cases.run(conversation_reads.unread_total, patient_id)

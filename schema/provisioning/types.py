@@ -150,8 +150,8 @@ class ProvisioningMutations:
         info: Info,
         format: BeneficiaryFileFormat,
     ) -> ProvisioningUploadResult | None:
-        ctx = info.context
-        upload = await ctx.cases.timed(
+        cases = info.context.cases
+        upload = await cases.timed(
             provisioning.request_upload, file_format=format.value, created_by=actor(info).client_id
         )
         return ProvisioningUpload(

@@ -158,11 +158,9 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def object_to_space(self, info: Info, input: ObjectionInput) -> SpaceResult:
-        ctx = info.context
+        cases = info.context.cases
         return await outcome(
-            ctx.cases.timed(
-                spaces.object_to_space, input.ins, input.objection_code, sources_of(info)
-            )
+            cases.timed(spaces.object_to_space, input.ins, input.objection_code, sources_of(info))
         )
 
     @strawberry.mutation(
@@ -171,9 +169,9 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def activate_space(self, info: Info, input: ActivationInput) -> SpaceResult:
-        ctx = info.context
+        cases = info.context.cases
         return await outcome(
-            ctx.cases.timed(
+            cases.timed(
                 spaces.activate_space,
                 input.ins,
                 input.activation_code,
@@ -186,7 +184,8 @@ class SpaceMutations:
         description="Send a new activation code to the contact on file, if the "
         "details match an open space. No token."
     )
-    @refusing(SpaceError)
+    # No @refusing: its answer is always the same (no error result in the SDL), so a refusal
+    # (a malformed INS, too many attempts) stays a GraphQL error, as it always was.
     async def request_activation_code(
         self,
         info: Info,
@@ -203,8 +202,8 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def close_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(ctx.cases.run(spaces.close_space, patient_id))
+        cases = info.context.cases
+        return await outcome(cases.run(spaces.close_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
@@ -212,8 +211,8 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def reopen_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(ctx.cases.run(spaces.reopen_space, patient_id))
+        cases = info.context.cases
+        return await outcome(cases.run(spaces.reopen_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")], description="Close the space and delete it in 30 days."
@@ -222,8 +221,8 @@ class SpaceMutations:
     async def request_space_deletion(
         self, info: Info, patient_id: strawberry.ID
     ) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(ctx.cases.run(spaces.request_deletion, patient_id))
+        cases = info.context.cases
+        return await outcome(cases.run(spaces.request_deletion, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
@@ -231,8 +230,8 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def contest_suspension(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(ctx.cases.run(spaces.contest_suspension, patient_id))
+        cases = info.context.cases
+        return await outcome(cases.run(spaces.contest_suspension, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
@@ -241,8 +240,8 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def suspend_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(ctx.cases.run(operators.suspend_space, patient_id))
+        cases = info.context.cases
+        return await outcome(cases.run(operators.suspend_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
@@ -253,10 +252,10 @@ class SpaceMutations:
     async def add_representative(
         self, info: Info, patient_id: strawberry.ID, representative_ins: str, relation: str
     ) -> SpaceResult | None:
-        ctx = info.context
+        cases = info.context.cases
 
         return await outcome(
-            ctx.cases.run(
+            cases.run(
                 operators.add_representative,
                 patient_id,
                 representative_ins=representative_ins,
