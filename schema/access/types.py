@@ -246,8 +246,7 @@ class AccessMutations:
         blocked: bool | None = None,
         sees_hidden_documents: bool | None = None,
     ) -> ProfessionalAccessResult | None:
-        cases = info.context.cases
-        doc = await cases.run(
+        doc = await info.context.cases.run(
             authorisations.set_professional_access,
             patient_id,
             professional_id,
@@ -270,8 +269,7 @@ class AccessMutations:
         care_team: bool | None = None,
         emergency: bool | None = None,
     ) -> AccessAuthorisationsResult | None:
-        cases = info.context.cases
-        await cases.run(authorisations.set_objections, patient_id,
+        await info.context.cases.run(authorisations.set_objections, patient_id,
             care_team=care_team, emergency=emergency,
         )  # fmt: skip
         return await authorisations_of(info, patient_id)

@@ -173,8 +173,7 @@ class AgendaMutations:
     async def dismiss_forecast_entry(
         self, info: Info, patient_id: strawberry.ID, entry_id: str, dismissed: bool = True
     ) -> AgendaPreferencesResult | None:
-        cases = info.context.cases
-        doc = await cases.run(agenda_forecast.dismiss, patient_id, entry_id, dismissed)
+        doc = await info.context.cases.run(agenda_forecast.dismiss, patient_id, entry_id, dismissed)
         return AgendaPreferences.from_doc(doc)
 
     @strawberry.mutation(

@@ -311,30 +311,26 @@ async def agenda_of(  # noqa: PLR0917 - a connection's arguments
 async def forecast_of(
     info: Info, patient_id: str, since: date | None, until: date | None
 ) -> list[ForecastEntry]:
-    cases = info.context.cases
-    proposals = await cases.run(agenda_forecast.forecast_of, patient_id, since, until)
+    proposals = await info.context.cases.run(agenda_forecast.forecast_of, patient_id, since, until)
     return [ForecastEntry.of(proposal) for proposal in proposals]
 
 
 async def prevention_of(
     info: Info, patient_id: str, categories: list[PreventionCategory] | None
 ) -> list[PreventionMessage]:
-    cases = info.context.cases
-    found = await cases.run(agenda_forecast.prevention_of, patient_id,
+    found = await info.context.cases.run(agenda_forecast.prevention_of, patient_id,
         [category.value for category in categories] if categories else None,
     )  # fmt: skip
     return [PreventionMessage.of(message) for message in found]
 
 
 async def preferences_of(info: Info, patient_id: str) -> AgendaPreferences:
-    cases = info.context.cases
-    doc = await cases.run(agenda_forecast.preferences_of, patient_id)
+    doc = await info.context.cases.run(agenda_forecast.preferences_of, patient_id)
     return AgendaPreferences.from_doc(doc)
 
 
 async def feed_status_of(info: Info, patient_id: str) -> AgendaFeedStatus:
-    cases = info.context.cases
-    doc = await cases.run(agenda_feed.feed_of, patient_id)
+    doc = await info.context.cases.run(agenda_feed.feed_of, patient_id)
     return AgendaFeedStatus.from_doc(doc)
 
 
@@ -345,5 +341,4 @@ class AgendaQuery:
         description="One agenda event you may see (cancelled ones too).",
     )
     async def agenda_event(self, info: Info, id: strawberry.ID) -> AgendaEvent | None:
-        cases = info.context.cases
-        return AgendaEvent.from_doc(await cases.run(agenda.get_event, id))
+        return AgendaEvent.from_doc(await info.context.cases.run(agenda.get_event, id))

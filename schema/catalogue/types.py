@@ -263,8 +263,7 @@ class CatalogueMutations:
     async def create_catalogue_app(
         self, info: Info, input: CatalogueAppInput
     ) -> CreatedResult | None:
-        cases = info.context.cases
-        doc = await cases.run(catalogue.create_app, input.terms())
+        doc = await info.context.cases.run(catalogue.create_app, input.terms())
         return CatalogueAppCreated(app=CatalogueApp.from_doc(doc))
 
     @strawberry.mutation(
@@ -275,8 +274,7 @@ class CatalogueMutations:
     async def update_catalogue_app(
         self, info: Info, id: strawberry.ID, input: CatalogueAppInput
     ) -> AppResult | None:
-        cases = info.context.cases
-        doc = await cases.run(catalogue.update_app, id, input.terms())
+        doc = await info.context.cases.run(catalogue.update_app, id, input.terms())
         return CatalogueApp.from_doc(doc)
 
     @strawberry.mutation(
@@ -288,8 +286,7 @@ class CatalogueMutations:
     async def set_catalogue_app_status(
         self, info: Info, id: strawberry.ID, status: CatalogueStatus
     ) -> AppResult | None:
-        cases = info.context.cases
-        doc = await cases.run(catalogue.set_status, id, status.value)
+        doc = await info.context.cases.run(catalogue.set_status, id, status.value)
         return CatalogueApp.from_doc(doc)
 
     @strawberry.mutation(
@@ -300,6 +297,5 @@ class CatalogueMutations:
     async def revoke_pairing(
         self, info: Info, patient_id: strawberry.ID, pairing_id: strawberry.ID
     ) -> PairingResult | None:
-        cases = info.context.cases
-        doc, app = await cases.run(pairings.revoke, patient_id, pairing_id)
+        doc, app = await info.context.cases.run(pairings.revoke, patient_id, pairing_id)
         return Pairing.of(doc, app)

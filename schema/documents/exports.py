@@ -43,8 +43,7 @@ class ExportMutations:
     async def request_space_export(
         self, info: Info, patient_id: strawberry.ID
     ) -> SpaceExportResult | None:
-        cases = info.context.cases
-        link = await cases.configured(xdm_export.request_export, patient_id)
+        link = await info.context.cases.configured(xdm_export.request_export, patient_id)
         return SpaceExport(
             export_id=strawberry.ID(link.export_id),
             url=link.url,

@@ -147,9 +147,8 @@ class DocumentMutations:
         metadata: DocumentMetadataInput,
         replaces: strawberry.ID | None = None,
     ) -> DocumentResult | None:
-        cases = info.context.cases
         return await _changed(
-            cases.configured(
+            info.context.cases.configured(
                 documents.deposit,
                 patient_id=patient_id,
                 metadata=metadata.checked(),
@@ -175,10 +174,9 @@ class DocumentMutations:
         sha256: str,
         replaces: strawberry.ID | None = None,
     ) -> DocumentUploadResult | None:
-        cases = info.context.cases
         if size != int(size):
             raise InvalidInput("size is a whole number of bytes", field="size")
-        upload = await cases.configured(
+        upload = await info.context.cases.configured(
             uploads.request_upload,
             patient_id=patient_id,
             metadata=metadata.checked(),
@@ -203,8 +201,7 @@ class DocumentMutations:
     async def confirm_document_upload(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
-        cases = info.context.cases
-        return await _changed(cases.run(uploads.confirm_upload, document_id))
+        return await _changed(info.context.cases.run(uploads.confirm_upload, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:read")],
@@ -214,8 +211,7 @@ class DocumentMutations:
     async def issue_document_url(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentUrlResult | None:
-        cases = info.context.cases
-        url = await cases.configured(document_reads.download_url, document_id)
+        url = await info.context.cases.configured(document_reads.download_url, document_id)
         return DocumentUrl(url=url.url, expires_at=url.expires_at)
 
     @strawberry.mutation(
@@ -226,9 +222,8 @@ class DocumentMutations:
     async def hide_document_from_professionals(
         self, info: Info, document_id: strawberry.ID, hidden: bool
     ) -> DocumentResult | None:
-        cases = info.context.cases
         return await _changed(
-            cases.configured(
+            info.context.cases.configured(
                 document_lifecycle.set_hidden_from_professionals, document_id, hidden=hidden
             )
         )
@@ -241,9 +236,8 @@ class DocumentMutations:
     async def hide_document_from_representatives(
         self, info: Info, document_id: strawberry.ID, hidden: bool
     ) -> DocumentResult | None:
-        cases = info.context.cases
         return await _changed(
-            cases.configured(
+            info.context.cases.configured(
                 document_lifecycle.set_hidden_from_representatives, document_id, hidden=hidden
             )
         )
@@ -268,8 +262,7 @@ class DocumentMutations:
     async def delete_document(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
-        cases = info.context.cases
-        return await _changed(cases.configured(document_lifecycle.delete, document_id))
+        return await _changed(info.context.cases.configured(document_lifecycle.delete, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
@@ -279,9 +272,8 @@ class DocumentMutations:
     async def withdraw_document(
         self, info: Info, document_id: strawberry.ID, reason: str
     ) -> DocumentResult | None:
-        cases = info.context.cases
         return await _changed(
-            cases.configured(document_lifecycle.withdraw, document_id, reason=reason)
+            info.context.cases.configured(document_lifecycle.withdraw, document_id, reason=reason)
         )
 
     @strawberry.mutation(
@@ -293,8 +285,7 @@ class DocumentMutations:
     async def set_hidden_document_access(
         self, info: Info, professional_id: strawberry.ID, granted: bool
     ) -> HiddenDocumentAccessResult | None:
-        cases = info.context.cases
-        await cases.run(document_lifecycle.set_hidden_access, professional_id, granted)
+        await info.context.cases.run(document_lifecycle.set_hidden_access, professional_id, granted)
         return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
 
     @strawberry.mutation(
@@ -306,6 +297,5 @@ class DocumentMutations:
     async def set_dmp_migration_objection(
         self, info: Info, objected: bool
     ) -> MigrationObjectionResult | None:
-        cases = info.context.cases
-        done = await cases.run(document_import.set_migration_objection, objected)
+        done = await info.context.cases.run(document_import.set_migration_objection, objected)
         return MigrationObjection(objected=done)

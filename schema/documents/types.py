@@ -141,8 +141,7 @@ class Document:
 
     @strawberry.field(description="Every version you may see, newest first.")
     async def versions(self, info: Info) -> list[Document]:
-        cases = info.context.cases
-        docs = await cases.configured(document_reads.versions, self.doc)
+        docs = await info.context.cases.configured(document_reads.versions, self.doc)
         return [Document.from_doc(doc) for doc in docs]
 
     @strawberry.field(
@@ -160,8 +159,7 @@ class Document:
     async def _link(self, info: Info, other_id: str | None) -> strawberry.ID | None:
         if other_id is None:
             return None
-        cases = info.context.cases
-        seen = await cases.configured(document_reads.visible_version, other_id)
+        seen = await info.context.cases.configured(document_reads.visible_version, other_id)
         return strawberry.ID(other_id) if seen else None
 
     @classmethod
@@ -207,9 +205,8 @@ async def documents_of(
     first: int | None,
     after: str | None,
 ) -> Connection[Document]:
-    cases = info.context.cases
     given = filter_ or DocumentFilterInput()
-    page, count = await cases.configured(
+    page, count = await info.context.cases.configured(
         document_reads.list_documents,
         patient_id,
         DocumentFilter(
@@ -238,6 +235,5 @@ class DocumentQuery:
         description="One document you may see (current or replaced version).",
     )
     async def document(self, info: Info, id: strawberry.ID) -> Document | None:
-        cases = info.context.cases
-        doc = await cases.configured(document_reads.get_document, id)
+        doc = await info.context.cases.configured(document_reads.get_document, id)
         return Document.from_doc(doc)

@@ -227,8 +227,7 @@ class Conversation:
     async def messages(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Message] | None:
-        cases = info.context.cases
-        page, count = await cases.timed(
+        page, count = await info.context.cases.timed(
             conversation_reads.list_messages, self.viewer, self.doc["_id"], first=first, after=after
         )
         return connection(
@@ -318,5 +317,4 @@ class MessagingQuery:
     async def unread_message_count(
         self, info: Info, patient_id: strawberry.ID | None = None
     ) -> int | None:
-        cases = info.context.cases
-        return await cases.run(conversation_reads.unread_total, patient_id)
+        return await info.context.cases.run(conversation_reads.unread_total, patient_id)

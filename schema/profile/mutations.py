@@ -205,8 +205,7 @@ class ProfileMutations:
     async def remove_profile_entry(
         self, info: Info, patient_id: strawberry.ID, entry_id: strawberry.ID
     ) -> RemovalResult | None:
-        cases = info.context.cases
-        await cases.run(profile.remove_entry, patient_id, entry_id)
+        await info.context.cases.run(profile.remove_entry, patient_id, entry_id)
         return Removed(id=entry_id)
 
     @strawberry.mutation(
@@ -220,13 +219,12 @@ class ProfileMutations:
         patient_id: strawberry.ID,
         input: MeasurementInput,
     ) -> MeasurementResult | None:
-        cases = info.context.cases
         components = {
             code: value
             for code, value in (("8480-6", input.systolic), ("8462-4", input.diastolic))
             if value is not None
         } or None
-        doc = await cases.run(
+        doc = await info.context.cases.run(
             measurements.record,
             patient_id,
             code=input.code,
@@ -245,6 +243,5 @@ class ProfileMutations:
     async def remove_measurement(
         self, info: Info, patient_id: strawberry.ID, measurement_id: strawberry.ID
     ) -> RemovalResult | None:
-        cases = info.context.cases
-        await cases.run(measurements.remove, patient_id, measurement_id)
+        await info.context.cases.run(measurements.remove, patient_id, measurement_id)
         return Removed(id=measurement_id)

@@ -150,8 +150,7 @@ class ProvisioningMutations:
         info: Info,
         format: BeneficiaryFileFormat,
     ) -> ProvisioningUploadResult | None:
-        cases = info.context.cases
-        upload = await cases.timed(
+        upload = await info.context.cases.timed(
             provisioning.request_upload, file_format=format.value, created_by=actor(info).client_id
         )
         return ProvisioningUpload(

@@ -169,9 +169,8 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def activate_space(self, info: Info, input: ActivationInput) -> SpaceResult:
-        cases = info.context.cases
         return await outcome(
-            cases.timed(
+            info.context.cases.timed(
                 spaces.activate_space,
                 input.ins,
                 input.activation_code,
@@ -202,8 +201,7 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def close_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        cases = info.context.cases
-        return await outcome(cases.run(spaces.close_space, patient_id))
+        return await outcome(info.context.cases.run(spaces.close_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
@@ -211,8 +209,7 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def reopen_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        cases = info.context.cases
-        return await outcome(cases.run(spaces.reopen_space, patient_id))
+        return await outcome(info.context.cases.run(spaces.reopen_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")], description="Close the space and delete it in 30 days."
@@ -221,8 +218,7 @@ class SpaceMutations:
     async def request_space_deletion(
         self, info: Info, patient_id: strawberry.ID
     ) -> SpaceResult | None:
-        cases = info.context.cases
-        return await outcome(cases.run(spaces.request_deletion, patient_id))
+        return await outcome(info.context.cases.run(spaces.request_deletion, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
@@ -230,8 +226,7 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def contest_suspension(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        cases = info.context.cases
-        return await outcome(cases.run(spaces.contest_suspension, patient_id))
+        return await outcome(info.context.cases.run(spaces.contest_suspension, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
@@ -240,8 +235,7 @@ class SpaceMutations:
     )
     @refusing(SpaceError)
     async def suspend_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        cases = info.context.cases
-        return await outcome(cases.run(operators.suspend_space, patient_id))
+        return await outcome(info.context.cases.run(operators.suspend_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
@@ -252,10 +246,9 @@ class SpaceMutations:
     async def add_representative(
         self, info: Info, patient_id: strawberry.ID, representative_ins: str, relation: str
     ) -> SpaceResult | None:
-        cases = info.context.cases
 
         return await outcome(
-            cases.run(
+            info.context.cases.run(
                 operators.add_representative,
                 patient_id,
                 representative_ins=representative_ins,
