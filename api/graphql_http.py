@@ -35,6 +35,7 @@ from api.auth import actor_of, authenticate_bearer, refusal_error
 from api.graphiql import graphiql_page
 from api.services import Services
 from api.ws_auth import AuthorisedTransportWSHandler, bearer_of
+from resolvers.core.cases import UseCases
 from schema import ServiceSchema
 from schema.core.context import Context
 
@@ -198,16 +199,23 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return Context(
+        cases = UseCases(
+            self.services.running.stores,
+            self.services.clock,
+            self.services.documents,
+            # read at each call: a websocket learns its actor after its context is made
+            actor_of=lambda: context.actor,
+        )
+        context = Context(
             request=request,
             response=response if isinstance(response, Response) else None,
-            stores=self.services.running.stores,
+            cases=cases,
             clock=self.services.clock,
             request_id=request.scope.get("state", {}).get("request_id", ""),
             actor=actor_of(request),
-            documents=self.services.documents,
             hub=self.services.running.hub,
         )
+        return context
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Websocket clients authenticate in ``connection_init``: ``{"Authorization": "Bearer

@@ -9,6 +9,7 @@ stranger failing on purpose must not keep a person out, nor learn that the accou
 from __future__ import annotations
 
 from resolvers.accounts.passwords import MIN_LENGTH, hash_password, verify_password
+from resolvers.accounts.refusals import AccountsRefusal
 from resolvers.core import guessing
 from resolvers.core.actors import ActorKind
 from resolvers.core.clock import Clock
@@ -19,14 +20,14 @@ from storage.stores import Stores
 
 
 class InvalidCredentials(DomainError):
-    code = "INVALID_CREDENTIALS"
+    code = AccountsRefusal.INVALID_CREDENTIALS
 
     def __init__(self) -> None:
         super().__init__("Identifiant ou mot de passe incorrect.")
 
 
 class LoginLocked(DomainError):
-    code = "LOGIN_LOCKED"
+    code = AccountsRefusal.LOGIN_LOCKED
 
     def __init__(self) -> None:  # said of the source, never of an account
         super().__init__("Trop de tentatives : réessayez dans quelques minutes.")

@@ -26,6 +26,7 @@ from resolvers.core.clock import Clock
 from resolvers.core.errors import DomainError, InvalidInput, Unauthenticated
 from resolvers.messaging._access import mailbox_relation, open_mailbox
 from resolvers.messaging.hub import ListenerFailed, MessageHub, patient_key, professional_key
+from resolvers.messaging.refusals import MessagingRefusal
 from storage.message_feed import Audience, FeedEvent, PositionLost, open_feed
 from storage.profile import AuthorDoc
 from storage.stores import Stores
@@ -45,7 +46,7 @@ class Started:
 class SubscriptionEnded(DomainError):
     """The events stopped; ``code`` says why. Resume with the last position received."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: MessagingRefusal) -> None:
         super().__init__(message)
         self.code = code  # type: ignore[misc]  # per instance: the hub's reasons
 

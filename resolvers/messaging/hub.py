@@ -18,6 +18,7 @@ from collections import defaultdict, deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 
+from resolvers.messaging.refusals import MessagingRefusal
 from storage.message_feed import Feed, FeedEvent, PositionLost
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
 class ListenerFailed(Exception):
     """The listener's events stopped: resume from the last position received."""
 
-    def __init__(self, reason: str, code: str) -> None:
+    def __init__(self, reason: str, code: MessagingRefusal) -> None:
         super().__init__(reason)
         self.code = code
 
@@ -62,7 +63,7 @@ class Listener:
         if self.error is not None:
             return
         if len(self._items) >= self._limit:
-            self.fail(ListenerFailed("too far behind", "SUBSCRIBER_TOO_SLOW"))
+            self.fail(ListenerFailed("too far behind", MessagingRefusal.SUBSCRIBER_TOO_SLOW))
             return
         self._items.append(event)
         self._wake.set()
@@ -122,7 +123,9 @@ class MessageHub:
         try:
             await asyncio.wait_for(self._ready.wait(), OPEN_TIMEOUT_SECONDS)
         except TimeoutError:
-            raise ListenerFailed("the message feed is unavailable", "SERVICE_UNAVAILABLE") from None
+            raise ListenerFailed(
+                "the message feed is unavailable", MessagingRefusal.SERVICE_UNAVAILABLE
+            ) from None
 
     def _dispatch(self, event: FeedEvent) -> None:
         for key in keys_of(event):
@@ -151,7 +154,9 @@ class MessageHub:
                 raise
             except PositionLost:
                 log.error("messaging.feed_position_lost")
-                self._fail_all(ListenerFailed("the change history was lost", "RESUME_LOST"))
+                self._fail_all(
+                    ListenerFailed("the change history was lost", MessagingRefusal.RESUME_LOST)
+                )
                 self.position = None
             except Exception:  # right here: an outage (StoreUnavailable) or any failure of the
                 # stream must not end the one listener all subscribers share: open it again
@@ -167,4 +172,4 @@ class MessageHub:
             with suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        self._fail_all(ListenerFailed("the service is stopping", "SERVICE_STOPPING"))
+        self._fail_all(ListenerFailed("the service is stopping", MessagingRefusal.SERVICE_STOPPING))

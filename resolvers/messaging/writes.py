@@ -29,6 +29,7 @@ from resolvers.core.errors import DomainError, Forbidden, InvalidInput
 from resolvers.core.text import search_words
 from resolvers.documents.rules import DocumentConfig
 from resolvers.messaging._access import open_conversation, open_mailbox
+from resolvers.messaging.refusals import MessagingRefusal
 from storage.ids import new_id
 from storage.messages import (
     ConversationDoc,
@@ -51,7 +52,7 @@ EXCERPT = 140
 class ConversationClosed(DomainError):
     """The conversation was ended with ``[FIN]``: nothing more can be sent in it."""
 
-    code = "CONVERSATION_CLOSED"
+    code = MessagingRefusal.CONVERSATION_CLOSED
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from resolvers.core.clock import Clock
 from resolvers.core.errors import DomainError, InvalidInput, NotFound
 from resolvers.core.identity import normalize_matricule
 from resolvers.spaces import _one_time_codes as codes
+from resolvers.spaces.refusals import SpacesRefusal
 from storage.ids import new_id
 from storage.patients import PatientDoc, PendingNoticeDoc, SpaceStatus
 from storage.stores import Stores
@@ -46,21 +47,21 @@ LIVE: tuple[SpaceStatus, ...] = ("open", "active")
 
 
 class InvalidCode(DomainError):
-    code = "INVALID_CODE"
+    code = SpacesRefusal.INVALID_CODE
 
     def __init__(self) -> None:
         super().__init__("This code does not match (or no space is awaiting it).")
 
 
 class CodeExpired(DomainError):
-    code = "CODE_EXPIRED"
+    code = SpacesRefusal.CODE_EXPIRED
 
     def __init__(self) -> None:
         super().__init__("This activation code has expired: ask for a new one.")
 
 
 class CodesLocked(DomainError):
-    code = "CODES_LOCKED"
+    code = SpacesRefusal.CODES_LOCKED
 
     def __init__(self) -> None:
         # said of the source that failed, never of a space: the same for any INS
@@ -70,7 +71,7 @@ class CodesLocked(DomainError):
 class NotAllowedNow(DomainError):
     """The space is not in a state where this can happen."""
 
-    code = "NOT_ALLOWED_NOW"
+    code = SpacesRefusal.NOT_ALLOWED_NOW
 
 
 @dataclass(frozen=True)

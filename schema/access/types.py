@@ -16,8 +16,7 @@ from resolvers.access.history import HistoryFilter
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
-from schema.spaces.types import actor
+from schema.core.refusals import Refusal, refusing
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
 from storage.audit import AccessEventDoc
 
@@ -99,17 +98,15 @@ async def history_of(
     after: str | None,
 ) -> Connection[AccessEvent]:  # fmt: skip
     given = (filter_ or AccessHistoryFilter()).checked()
-    ctx = info.context
+    cases = info.context.cases
     return events(
-        await access_history.of_patient(
-            ctx.stores,
-            ctx.clock,
-            actor(info),
+        await cases.run(
+            access_history.of_patient,
             patient_id,
             given,
             first,
             after,
-            matrix=ctx.documents.matrix,
+            matrix=cases.config.matrix,
         ),
         after,
     )
@@ -192,10 +189,8 @@ class AccessAuthorisations:
 
 
 async def authorisations_of(info: Info, patient_id: str) -> AccessAuthorisations:
-    ctx = info.context
-    return AccessAuthorisations.of(
-        await authorisations.authorisations(ctx.stores, ctx.clock, actor(info), patient_id)
-    )
+    cases = info.context.cases
+    return AccessAuthorisations.of(await cases.run(authorisations.authorisations, patient_id))
 
 
 @strawberry.type(description="A refused access operation, with a code to act on.")
@@ -229,10 +224,8 @@ class AccessQuery:
         after: str | None = None,
     ) -> Connection[AccessEvent] | None:
         given = (filter or AccessHistoryFilter()).checked()
-        ctx = info.context
-        return events(
-            await access_history.of_actor(ctx.stores, actor(info), given, first, after), after
-        )
+        cases = info.context.cases
+        return events(await cases.untimed(access_history.of_actor, given, first, after), after)
 
 
 @strawberry.type
@@ -243,6 +236,7 @@ class AccessMutations:
         "or lets them see hidden documents; what is not given keeps its value. Takes effect on "
         "the professional's next request.",
     )
+    @refusing(AccessError)
     async def set_professional_access(  # noqa: PLR0917 - the choices, each optional
         self,
         info: Info,
@@ -252,22 +246,22 @@ class AccessMutations:
         blocked: bool | None = None,
         sees_hidden_documents: bool | None = None,
     ) -> ProfessionalAccessResult | None:
-        ctx = info.context
-
-        async def change() -> ProfessionalAccess:
-            doc = await authorisations.set_professional_access(
-                ctx.stores, ctx.clock, actor(info), patient_id, professional_id,
-                consent=consent, blocked=blocked, sees_hidden=sees_hidden_documents,
-            )  # fmt: skip
-            return ProfessionalAccess.from_doc(doc)
-
-        return await refused_as(AccessError, change())
+        doc = await info.context.cases.run(
+            authorisations.set_professional_access,
+            patient_id,
+            professional_id,
+            consent=consent,
+            blocked=blocked,
+            sees_hidden=sees_hidden_documents,
+        )
+        return ProfessionalAccess.from_doc(doc)
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
         description="The patient objects (or stops objecting) to the care team's deemed "
         "authorisation and to emergency access.",
     )
+    @refusing(AccessError)
     async def set_access_objections(
         self,
         info: Info,
@@ -275,16 +269,10 @@ class AccessMutations:
         care_team: bool | None = None,
         emergency: bool | None = None,
     ) -> AccessAuthorisationsResult | None:
-        ctx = info.context
-
-        async def change() -> AccessAuthorisations:
-            await authorisations.set_objections(
-                ctx.stores, ctx.clock, actor(info), patient_id,
-                care_team=care_team, emergency=emergency,
-            )  # fmt: skip
-            return await authorisations_of(info, patient_id)
-
-        return await refused_as(AccessError, change())
+        await info.context.cases.run(authorisations.set_objections, patient_id,
+            care_team=care_team, emergency=emergency,
+        )  # fmt: skip
+        return await authorisations_of(info, patient_id)
 
     @strawberry.mutation(
         extensions=[scoped("emergency")],
@@ -292,15 +280,10 @@ class AccessMutations:
         "time-limited access unless the patient objected beforehand; the patient and the "
         "primary physician are told, and the history flags every access made under it.",
     )
+    @refusing(AccessError)
     async def declare_emergency_access(
         self, info: Info, patient_id: strawberry.ID, reason: str
     ) -> EmergencyAccessResult | None:
-        ctx = info.context
-
-        async def declare() -> EmergencyAccess:
-            doc = await authorisations.declare_emergency(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), patient_id, reason=reason
-            )
-            return EmergencyAccess.from_doc(doc)
-
-        return await refused_as(AccessError, declare())
+        cases = info.context.cases
+        doc = await cases.configured(authorisations.declare_emergency, patient_id, reason=reason)
+        return EmergencyAccess.from_doc(doc)

@@ -187,7 +187,7 @@ async def visible_patient(info: Info, patient_id: str) -> Patient:
     if actor is None:
         raise Unauthenticated("This field needs an access token.")
     return Patient.from_doc(
-        await people.visible_patient(info.context.stores, info.context.clock, actor, patient_id)
+        await info.context.cases.timed(people.visible_patient, actor, patient_id)
     )
 
 
@@ -253,14 +253,14 @@ class Viewer:
             return []
         return [
             Patient.from_doc(doc)
-            for doc in await people.represented_by(info.context.stores, info.context.clock, actor)
+            for doc in await info.context.cases.timed(people.represented_by, actor)
         ]
 
     @strawberry.field(description="The professional, when a professional signed in.")
     async def professional(self, info: Info) -> Professional | None:
         if self.kind is not ActorKind.PROFESSIONAL:
             return None
-        return Professional.from_doc(await people.professional(info.context.stores, self.id))
+        return Professional.from_doc(await info.context.cases.read(people.professional, self.id))
 
 
 @strawberry.type
@@ -285,4 +285,4 @@ class PeopleQuery:
 
     @strawberry.field(extensions=[authenticated()], description="A professional of the directory.")
     async def professional(self, info: Info, id: strawberry.ID) -> Professional | None:
-        return Professional.from_doc(await people.professional(info.context.stores, id))
+        return Professional.from_doc(await info.context.cases.read(people.professional, id))

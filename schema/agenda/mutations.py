@@ -4,9 +4,8 @@ input field at fault."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date, datetime
-from typing import Annotated, TypeAlias, TypeVar
+from typing import Annotated, TypeAlias
 
 import strawberry
 
@@ -18,11 +17,8 @@ from resolvers.agenda.rules import DEFAULT_ZONE, EventInput
 from schema.agenda.types import AgendaEvent, AgendaEventKind, AgendaPreferences, PreventionCategory
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
-from schema.spaces.types import actor
+from schema.core.refusals import Refusal, refusing
 from storage.agenda import EventDoc
-
-T = TypeVar("T")
 
 
 @strawberry.input(
@@ -114,12 +110,8 @@ AgendaFeedRevocationResult: TypeAlias = Annotated[
 ]
 
 
-async def _refused(work: Awaitable[T]) -> T | AgendaError:
-    return await refused_as(AgendaError, work)
-
-
-async def _changed(work: Awaitable[EventDoc]) -> AgendaEventChange:
-    return AgendaEventChange(event=AgendaEvent.from_doc(await work))
+def _changed(doc: EventDoc) -> AgendaEventChange:
+    return AgendaEventChange(event=AgendaEvent.from_doc(doc))
 
 
 @strawberry.type
@@ -128,39 +120,39 @@ class AgendaMutations:
         extensions=[scoped("agenda:write")],
         description="Add an event to a patient's agenda; you are its author.",
     )
+    @refusing(AgendaError)
     async def add_agenda_event(
         self, info: Info, patient_id: strawberry.ID, input: AgendaEventInput
     ) -> AgendaEventResult | None:
-        ctx = info.context
-        work = agenda.add_event(ctx.stores, ctx.clock, actor(info), patient_id, input.checked())
-        return await _refused(_changed(work))
+        return _changed(await info.context.cases.run(agenda.add_event, patient_id, input.checked()))
 
     @strawberry.mutation(
         extensions=[scoped("agenda:write")],
         description="Replace an event's fields (its author or the patient's side).",
     )
+    @refusing(AgendaError)
     async def change_agenda_event(
         self, info: Info, event_id: strawberry.ID, input: AgendaEventInput
     ) -> AgendaEventResult | None:
-        ctx = info.context
-        work = agenda.change_event(ctx.stores, ctx.clock, actor(info), event_id, input.checked())
-        return await _refused(_changed(work))
+        cases = info.context.cases
+        return _changed(await cases.run(agenda.change_event, event_id, input.checked()))
 
     @strawberry.mutation(
         extensions=[scoped("agenda:write")],
         description="Cancel an event, or one occurrence of a recurring one (its start).",
     )
+    @refusing(AgendaError)
     async def cancel_agenda_event(
         self, info: Info, event_id: strawberry.ID, occurrence_start: datetime | None = None
     ) -> AgendaEventResult | None:
-        ctx = info.context
-        work = agenda.cancel_event(ctx.stores, ctx.clock, actor(info), event_id, occurrence_start)
-        return await _refused(_changed(work))
+        cases = info.context.cases
+        return _changed(await cases.run(agenda.cancel_event, event_id, occurrence_start))
 
     @strawberry.mutation(
         extensions=[scoped("agenda:write")],
         description="Put a forecast entry in the agenda, as an event (the patient's side).",
     )
+    @refusing(AgendaError)
     async def accept_forecast_entry(
         self,
         info: Info,
@@ -168,77 +160,55 @@ class AgendaMutations:
         entry_id: str,
         plan: ForecastAcceptanceInput | None = None,
     ) -> AgendaEventResult | None:
-        ctx, given = info.context, plan or ForecastAcceptanceInput()
+        given = plan or ForecastAcceptanceInput()
         checked = Acceptance(given.start, given.end, given.time_zone, given.location, given.notes)
-        work = agenda_forecast.accept(
-            ctx.stores, ctx.clock, actor(info), patient_id, entry_id, checked
-        )
-        return await _refused(_changed(work))
+        cases = info.context.cases
+        return _changed(await cases.run(agenda_forecast.accept, patient_id, entry_id, checked))
 
     @strawberry.mutation(
         extensions=[scoped("agenda:write")],
         description="Dismiss a forecast entry (or take the dismissal back): no message for it.",
     )
+    @refusing(AgendaError)
     async def dismiss_forecast_entry(
         self, info: Info, patient_id: strawberry.ID, entry_id: str, dismissed: bool = True
     ) -> AgendaPreferencesResult | None:
-        ctx = info.context
-
-        async def work() -> AgendaPreferences:
-            doc = await agenda_forecast.dismiss(
-                ctx.stores, ctx.clock, actor(info), patient_id, entry_id, dismissed
-            )
-            return AgendaPreferences.from_doc(doc)
-
-        return await _refused(work())
+        doc = await info.context.cases.run(agenda_forecast.dismiss, patient_id, entry_id, dismissed)
+        return AgendaPreferences.from_doc(doc)
 
     @strawberry.mutation(
         extensions=[scoped("agenda:write")],
         description="Switch a category of prevention messages on or off (the holder's side).",
     )
+    @refusing(AgendaError)
     async def set_prevention_category(
         self, info: Info, patient_id: strawberry.ID, category: PreventionCategory, enabled: bool
     ) -> AgendaPreferencesResult | None:
-        ctx = info.context
-
-        async def work() -> AgendaPreferences:
-            doc = await agenda_forecast.set_prevention(
-                ctx.stores, ctx.clock, actor(info), patient_id, category.value, enabled
-            )
-            return AgendaPreferences.from_doc(doc)
-
-        return await _refused(work())
+        cases = info.context.cases
+        doc = await cases.run(agenda_forecast.set_prevention, patient_id, category.value, enabled)
+        return AgendaPreferences.from_doc(doc)
 
     @strawberry.mutation(
         extensions=[scoped("agenda:write")],
         description="Create (or rotate) the agenda's secret iCalendar feed URL (the holder's "
         "side): calendar apps subscribe to it.",
     )
+    @refusing(AgendaError)
     async def create_agenda_feed(
         self, info: Info, patient_id: strawberry.ID
     ) -> AgendaFeedResult | None:
-        ctx = info.context
-
-        async def work() -> AgendaFeedCreated:
-            created = await agenda_feed.create_feed(
-                ctx.stores, ctx.clock, actor(info), patient_id,
-                base_url=ctx.documents.public_base_url,
-            )  # fmt: skip
-            return AgendaFeedCreated(url=created.url, created_at=created.feed["created_at"])
-
-        return await _refused(work())
+        cases = info.context.cases
+        base_url = cases.config.public_base_url
+        created = await cases.run(agenda_feed.create_feed, patient_id, base_url=base_url)
+        return AgendaFeedCreated(url=created.url, created_at=created.feed["created_at"])
 
     @strawberry.mutation(
         extensions=[scoped("agenda:write")],
         description="End the agenda's iCalendar feed: its URL answers 404 from now on.",
     )
+    @refusing(AgendaError)
     async def revoke_agenda_feed(
         self, info: Info, patient_id: strawberry.ID
     ) -> AgendaFeedRevocationResult | None:
-        ctx = info.context
-
-        async def work() -> AgendaFeedRevoked:
-            revoked = await agenda_feed.revoke_feed(ctx.stores, ctx.clock, actor(info), patient_id)
-            return AgendaFeedRevoked(revoked=revoked)
-
-        return await _refused(work())
+        revoked = await info.context.cases.run(agenda_feed.revoke_feed, patient_id)
+        return AgendaFeedRevoked(revoked=revoked)

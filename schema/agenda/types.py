@@ -20,7 +20,6 @@ from schema.core.context import Info
 from schema.core.enums import ActorKind
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.spaces.types import actor
 from storage.agenda import EventAuthorDoc, EventDoc, FeedDoc, PreferencesDoc
 
 
@@ -294,10 +293,9 @@ async def agenda_of(  # noqa: PLR0917 - a connection's arguments
     first: int | None,
     after: str | None,
 ) -> Connection[AgendaOccurrence]:
-    ctx = info.context
+    cases = info.context.cases
     zone(time_zone)
-    found, has_next, count = await agenda.occurrences(
-        ctx.stores, ctx.clock, actor(info), patient_id, since, until,
+    found, has_next, count = await cases.run(agenda.occurrences, patient_id, since, until,
         [kind.value for kind in kinds] if kinds else None, first=first, after=after,
     )  # fmt: skip
     return connection(
@@ -313,33 +311,26 @@ async def agenda_of(  # noqa: PLR0917 - a connection's arguments
 async def forecast_of(
     info: Info, patient_id: str, since: date | None, until: date | None
 ) -> list[ForecastEntry]:
-    ctx = info.context
-    proposals = await agenda_forecast.forecast_of(
-        ctx.stores, ctx.clock, actor(info), patient_id, since, until
-    )
+    proposals = await info.context.cases.run(agenda_forecast.forecast_of, patient_id, since, until)
     return [ForecastEntry.of(proposal) for proposal in proposals]
 
 
 async def prevention_of(
     info: Info, patient_id: str, categories: list[PreventionCategory] | None
 ) -> list[PreventionMessage]:
-    ctx = info.context
-    found = await agenda_forecast.prevention_of(
-        ctx.stores, ctx.clock, actor(info), patient_id,
+    found = await info.context.cases.run(agenda_forecast.prevention_of, patient_id,
         [category.value for category in categories] if categories else None,
     )  # fmt: skip
     return [PreventionMessage.of(message) for message in found]
 
 
 async def preferences_of(info: Info, patient_id: str) -> AgendaPreferences:
-    ctx = info.context
-    doc = await agenda_forecast.preferences_of(ctx.stores, ctx.clock, actor(info), patient_id)
+    doc = await info.context.cases.run(agenda_forecast.preferences_of, patient_id)
     return AgendaPreferences.from_doc(doc)
 
 
 async def feed_status_of(info: Info, patient_id: str) -> AgendaFeedStatus:
-    ctx = info.context
-    doc = await agenda_feed.feed_of(ctx.stores, ctx.clock, actor(info), patient_id)
+    doc = await info.context.cases.run(agenda_feed.feed_of, patient_id)
     return AgendaFeedStatus.from_doc(doc)
 
 
@@ -350,5 +341,4 @@ class AgendaQuery:
         description="One agenda event you may see (cancelled ones too).",
     )
     async def agenda_event(self, info: Info, id: strawberry.ID) -> AgendaEvent | None:
-        ctx = info.context
-        return AgendaEvent.from_doc(await agenda.get_event(ctx.stores, ctx.clock, actor(info), id))
+        return AgendaEvent.from_doc(await info.context.cases.run(agenda.get_event, id))

@@ -20,7 +20,7 @@ from resolvers.catalogue.apps import AppTerms
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from schema.spaces.types import actor
 from storage.catalogue import CatalogueAppDoc, PairingDoc
 
@@ -205,10 +205,13 @@ class CatalogueQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CatalogueApp]:
-        page, count = await catalogue.browse(
-            info.context.stores, search=search, domain=domain.value if domain else None,
-            first=first, after=after,
-        )  # fmt: skip
+        page, count = await info.context.cases.read(
+            catalogue.browse,
+            search=search,
+            domain=domain.value if domain else None,
+            first=first,
+            after=after,
+        )
         return connection(
             [CatalogueApp.from_doc(doc) for doc in page.items], page.items,
             sort_key="name", has_next=page.has_next, after=after, count=count,
@@ -216,7 +219,7 @@ class CatalogueQuery:
 
     @strawberry.field(description="A referenced app (administrators: any app).")
     async def catalogue_app(self, info: Info, id: strawberry.ID) -> CatalogueApp | None:
-        doc = await catalogue.get_app(info.context.stores, info.context.actor, id)
+        doc = await info.context.cases.read(catalogue.get_app, info.context.actor, id)
         return CatalogueApp.from_doc(doc)
 
     @strawberry.field(
@@ -230,8 +233,8 @@ class CatalogueQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[CatalogueApp] | None:
-        page, count = await catalogue.list_all(
-            info.context.stores, actor(info), status.value if status else None, first, after
+        page, count = await info.context.cases.untimed(
+            catalogue.list_all, status.value if status else None, first, after
         )
         return connection(
             [CatalogueApp.from_doc(doc) for doc in page.items], page.items,
@@ -246,7 +249,7 @@ class CatalogueQuery:
         self, info: Info, patient_id: strawberry.ID | None = None
     ) -> list[Pairing] | None:
         ctx, who = info.context, actor(info)
-        found = await pairings.pairings_of(ctx.stores, ctx.clock, who, patient_id or who.id)
+        found = await ctx.cases.timed(pairings.pairings_of, who, patient_id or who.id)
         return [Pairing.of(doc, app) for doc, app in found]
 
 
@@ -256,61 +259,43 @@ class CatalogueMutations:
         extensions=[scoped("catalogue:admin")],
         description="Reference a new app, as a draft, with its OAuth client.",
     )
+    @refusing(CatalogueError)
     async def create_catalogue_app(
         self, info: Info, input: CatalogueAppInput
     ) -> CreatedResult | None:
-        ctx = info.context
-
-        async def create() -> CatalogueAppCreated:
-            doc = await catalogue.create_app(ctx.stores, ctx.clock, actor(info), input.terms())
-            return CatalogueAppCreated(app=CatalogueApp.from_doc(doc))
-
-        return await refused_as(CatalogueError, create())
+        doc = await info.context.cases.run(catalogue.create_app, input.terms())
+        return CatalogueAppCreated(app=CatalogueApp.from_doc(doc))
 
     @strawberry.mutation(
         extensions=[scoped("catalogue:admin")],
         description="Change a draft's terms (a referenced app's are frozen).",
     )
+    @refusing(CatalogueError)
     async def update_catalogue_app(
         self, info: Info, id: strawberry.ID, input: CatalogueAppInput
     ) -> AppResult | None:
-        ctx = info.context
-
-        async def update() -> CatalogueApp:
-            doc = await catalogue.update_app(ctx.stores, ctx.clock, actor(info), id, input.terms())
-            return CatalogueApp.from_doc(doc)
-
-        return await refused_as(CatalogueError, update())
+        doc = await info.context.cases.run(catalogue.update_app, id, input.terms())
+        return CatalogueApp.from_doc(doc)
 
     @strawberry.mutation(
         extensions=[scoped("catalogue:admin")],
         description="Reference a draft, or withdraw an app: withdrawal ends every pairing and "
         "revokes the app's tokens at once.",
     )
+    @refusing(CatalogueError)
     async def set_catalogue_app_status(
         self, info: Info, id: strawberry.ID, status: CatalogueStatus
     ) -> AppResult | None:
-        ctx = info.context
-
-        async def change() -> CatalogueApp:
-            doc = await catalogue.set_status(ctx.stores, ctx.clock, actor(info), id, status.value)
-            return CatalogueApp.from_doc(doc)
-
-        return await refused_as(CatalogueError, change())
+        doc = await info.context.cases.run(catalogue.set_status, id, status.value)
+        return CatalogueApp.from_doc(doc)
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
         description="End a pairing: the app's tokens stop working on their next request.",
     )
+    @refusing(CatalogueError)
     async def revoke_pairing(
         self, info: Info, patient_id: strawberry.ID, pairing_id: strawberry.ID
     ) -> PairingResult | None:
-        ctx = info.context
-
-        async def revoke() -> Pairing:
-            doc, app = await pairings.revoke(
-                ctx.stores, ctx.clock, actor(info), patient_id, pairing_id
-            )
-            return Pairing.of(doc, app)
-
-        return await refused_as(CatalogueError, revoke())
+        doc, app = await info.context.cases.run(pairings.revoke, patient_id, pairing_id)
+        return Pairing.of(doc, app)

@@ -11,9 +11,8 @@ import strawberry
 from resolvers.documents.xdm import export as xdm_export
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import refused_as
+from schema.core.refusals import refusing
 from schema.documents.mutations import DocumentError
-from schema.spaces.types import actor
 
 
 @strawberry.type(description="Where to download a space's export (an IHE XDM ZIP archive).")
@@ -40,21 +39,15 @@ class ExportMutations:
         description="The patient or a legal representative exports every document they may "
         "see, with its metadata, as an IHE XDM archive (traced in the access history).",
     )
+    @refusing(DocumentError)
     async def request_space_export(
         self, info: Info, patient_id: strawberry.ID
     ) -> SpaceExportResult | None:
-        ctx = info.context
-
-        async def request() -> SpaceExport:
-            link = await xdm_export.request_export(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), patient_id
-            )
-            return SpaceExport(
-                export_id=strawberry.ID(link.export_id),
-                url=link.url,
-                api_url=link.api_url,
-                expires_at=link.expires_at,
-                document_count=link.document_count,
-            )
-
-        return await refused_as(DocumentError, request())
+        link = await info.context.cases.configured(xdm_export.request_export, patient_id)
+        return SpaceExport(
+            export_id=strawberry.ID(link.export_id),
+            url=link.url,
+            api_url=link.api_url,
+            expires_at=link.expires_at,
+            document_count=link.document_count,
+        )

@@ -24,9 +24,8 @@ from resolvers.documents import uploads
 from resolvers.documents.rules import MetadataInput
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from schema.documents.types import Document
-from schema.spaces.types import actor
 
 T = TypeVar("T")
 UPLOAD_CHUNK = 256 * 1024
@@ -123,15 +122,8 @@ HiddenDocumentAccessResult: TypeAlias = Annotated[
 ]
 
 
-async def _refused_as_error(work: Awaitable[T]) -> T | DocumentError:
-    return await refused_as(DocumentError, work)
-
-
-async def _changed(work: Awaitable[Any]) -> DocumentChange | DocumentError:
-    async def run() -> DocumentChange:
-        return DocumentChange(document=Document.from_doc(await work))
-
-    return await _refused_as_error(run())
+async def _changed(work: Awaitable[Any]) -> DocumentChange:
+    return DocumentChange(document=Document.from_doc(await work))
 
 
 async def _chunks(file: Any) -> AsyncIterator[bytes]:
@@ -146,6 +138,7 @@ class DocumentMutations:
         description="Deposit a document sent with this request (GraphQL multipart request; "
         "send the `GraphQL-Preflight: 1` header). `replaces`: the id of the version it replaces.",
     )
+    @refusing(DocumentError)
     async def deposit_document(
         self,
         info: Info,
@@ -154,13 +147,9 @@ class DocumentMutations:
         metadata: DocumentMetadataInput,
         replaces: strawberry.ID | None = None,
     ) -> DocumentResult | None:
-        ctx = info.context
         return await _changed(
-            documents.deposit(
-                ctx.stores,
-                ctx.clock,
-                ctx.documents,
-                actor(info),
+            info.context.cases.configured(
+                documents.deposit,
                 patient_id=patient_id,
                 metadata=metadata.checked(),
                 content_type=getattr(file, "content_type", None) or "application/octet-stream",
@@ -174,6 +163,7 @@ class DocumentMutations:
         description="Step one of a large deposit: announce size, SHA-256 and type; PUT the "
         "bytes to `url` (or `apiUrl`) before `expiresAt`, then confirm.",
     )
+    @refusing(DocumentError)
     async def request_document_upload(  # noqa: PLR0917 - the upload's own arguments
         self,
         info: Info,
@@ -184,73 +174,57 @@ class DocumentMutations:
         sha256: str,
         replaces: strawberry.ID | None = None,
     ) -> DocumentUploadResult | None:
-        ctx = info.context
-
-        async def request() -> DocumentUpload:
-            if size != int(size):
-                raise InvalidInput("size is a whole number of bytes", field="size")
-            upload = await uploads.request_upload(
-                ctx.stores,
-                ctx.clock,
-                ctx.documents,
-                actor(info),
-                patient_id=patient_id,
-                metadata=metadata.checked(),
-                content_type=content_type,
-                size=int(size),
-                sha256=sha256,
-                replaces=replaces,
-            )
-            return DocumentUpload(
-                document_id=strawberry.ID(upload.record["_id"]),
-                url=upload.s3_url,
-                api_url=upload.api_url,
-                expires_at=upload.expires_at,
-            )
-
-        return await _refused_as_error(request())
+        if size != int(size):
+            raise InvalidInput("size is a whole number of bytes", field="size")
+        upload = await info.context.cases.configured(
+            uploads.request_upload,
+            patient_id=patient_id,
+            metadata=metadata.checked(),
+            content_type=content_type,
+            size=int(size),
+            sha256=sha256,
+            replaces=replaces,
+        )
+        return DocumentUpload(
+            document_id=strawberry.ID(upload.record["_id"]),
+            url=upload.s3_url,
+            api_url=upload.api_url,
+            expires_at=upload.expires_at,
+        )
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
         description="Step two: check the uploaded bytes (size, SHA-256, format) and make the "
         "document. Refused bytes are removed.",
     )
+    @refusing(DocumentError)
     async def confirm_document_upload(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
-        ctx = info.context
-        return await _changed(
-            uploads.confirm_upload(ctx.stores, ctx.clock, actor(info), document_id)
-        )
+        return await _changed(info.context.cases.run(uploads.confirm_upload, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:read")],
         description="A short-lived URL to the document's bytes (traced in the access history).",
     )
+    @refusing(DocumentError)
     async def issue_document_url(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentUrlResult | None:
-        ctx = info.context
-
-        async def issue() -> DocumentUrl:
-            url = await document_reads.download_url(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
-            )
-            return DocumentUrl(url=url.url, expires_at=url.expires_at)
-
-        return await _refused_as_error(issue())
+        url = await info.context.cases.configured(document_reads.download_url, document_id)
+        return DocumentUrl(url=url.url, expires_at=url.expires_at)
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
         description="The patient hides a document from professionals (MASQUE_PS), or shows it.",
     )
+    @refusing(DocumentError)
     async def hide_document_from_professionals(
         self, info: Info, document_id: strawberry.ID, hidden: bool
     ) -> DocumentResult | None:
-        ctx = info.context
         return await _changed(
-            document_lifecycle.set_hidden_from_professionals(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, hidden=hidden
+            info.context.cases.configured(
+                document_lifecycle.set_hidden_from_professionals, document_id, hidden=hidden
             )
         )
 
@@ -258,13 +232,13 @@ class DocumentMutations:
         extensions=[scoped("documents:write")],
         description="The patient or the author hides a document from legal representatives.",
     )
+    @refusing(DocumentError)
     async def hide_document_from_representatives(
         self, info: Info, document_id: strawberry.ID, hidden: bool
     ) -> DocumentResult | None:
-        ctx = info.context
         return await _changed(
-            document_lifecycle.set_hidden_from_representatives(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, hidden=hidden
+            info.context.cases.configured(
+                document_lifecycle.set_hidden_from_representatives, document_id, hidden=hidden
             )
         )
 
@@ -272,43 +246,34 @@ class DocumentMutations:
         extensions=[scoped("documents:write")],
         description="The depositing professional shows a held-back document to the patient.",
     )
+    @refusing(DocumentError)
     async def release_document(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
-        ctx = info.context
-        return await _changed(
-            document_lifecycle.release(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
-            )
-        )
+        cases = info.context.cases
+        return await _changed(cases.configured(document_lifecycle.release, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
         description="The holder deletes a document and its versions: archived now, purged "
         "after the delay.",
     )
+    @refusing(DocumentError)
     async def delete_document(
         self, info: Info, document_id: strawberry.ID
     ) -> DocumentResult | None:
-        ctx = info.context
-        return await _changed(
-            document_lifecycle.delete(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id
-            )
-        )
+        return await _changed(info.context.cases.configured(document_lifecycle.delete, document_id))
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
         description="The author withdraws a document, saying why.",
     )
+    @refusing(DocumentError)
     async def withdraw_document(
         self, info: Info, document_id: strawberry.ID, reason: str
     ) -> DocumentResult | None:
-        ctx = info.context
         return await _changed(
-            document_lifecycle.withdraw(
-                ctx.stores, ctx.clock, ctx.documents, actor(info), document_id, reason=reason
-            )
+            info.context.cases.configured(document_lifecycle.withdraw, document_id, reason=reason)
         )
 
     @strawberry.mutation(
@@ -316,33 +281,21 @@ class DocumentMutations:
         description="The holder lets a professional see documents hidden from professionals, "
         "or stops it.",
     )
+    @refusing(DocumentError)
     async def set_hidden_document_access(
         self, info: Info, professional_id: strawberry.ID, granted: bool
     ) -> HiddenDocumentAccessResult | None:
-        ctx = info.context
-
-        async def change() -> HiddenDocumentAccess:
-            await document_lifecycle.set_hidden_access(
-                ctx.stores, ctx.clock, actor(info), professional_id, granted
-            )
-            return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
-
-        return await _refused_as_error(change())
+        await info.context.cases.run(document_lifecycle.set_hidden_access, professional_id, granted)
+        return HiddenDocumentAccess(professional_id=professional_id, granted=granted)
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
         description="The holder objects to their former DMP being imported into the space "
         "(R1111-40), or withdraws the objection.",
     )
+    @refusing(DocumentError)
     async def set_dmp_migration_objection(
         self, info: Info, objected: bool
     ) -> MigrationObjectionResult | None:
-        ctx = info.context
-
-        async def change() -> MigrationObjection:
-            done = await document_import.set_migration_objection(
-                ctx.stores, ctx.clock, actor(info), objected
-            )
-            return MigrationObjection(objected=done)
-
-        return await _refused_as_error(change())
+        done = await info.context.cases.run(document_import.set_migration_objection, objected)
+        return MigrationObjection(objected=done)

@@ -14,7 +14,6 @@ from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
 from schema.service.terminology import Concept
-from schema.spaces.types import actor
 from storage.documents import AuthorDoc as DocumentAuthorDoc
 from storage.documents import CodedDoc, DocumentDoc, IdentifierDoc
 
@@ -142,10 +141,7 @@ class Document:
 
     @strawberry.field(description="Every version you may see, newest first.")
     async def versions(self, info: Info) -> list[Document]:
-        ctx = info.context
-        docs = await document_reads.versions(
-            ctx.stores, ctx.clock, ctx.documents, actor(info), self.doc
-        )
+        docs = await info.context.cases.configured(document_reads.versions, self.doc)
         return [Document.from_doc(doc) for doc in docs]
 
     @strawberry.field(
@@ -163,10 +159,7 @@ class Document:
     async def _link(self, info: Info, other_id: str | None) -> strawberry.ID | None:
         if other_id is None:
             return None
-        ctx = info.context
-        seen = await document_reads.visible_version(
-            ctx.stores, ctx.clock, ctx.documents, actor(info), other_id
-        )
+        seen = await info.context.cases.configured(document_reads.visible_version, other_id)
         return strawberry.ID(other_id) if seen else None
 
     @classmethod
@@ -212,13 +205,9 @@ async def documents_of(
     first: int | None,
     after: str | None,
 ) -> Connection[Document]:
-    ctx = info.context
     given = filter_ or DocumentFilterInput()
-    page, count = await document_reads.list_documents(
-        ctx.stores,
-        ctx.clock,
-        ctx.documents,
-        actor(info),
+    page, count = await info.context.cases.configured(
+        document_reads.list_documents,
         patient_id,
         DocumentFilter(
             type_codes=given.type_codes,
@@ -246,8 +235,5 @@ class DocumentQuery:
         description="One document you may see (current or replaced version).",
     )
     async def document(self, info: Info, id: strawberry.ID) -> Document | None:
-        ctx = info.context
-        doc = await document_reads.get_document(
-            ctx.stores, ctx.clock, ctx.documents, actor(info), id
-        )
+        doc = await info.context.cases.configured(document_reads.get_document, id)
         return Document.from_doc(doc)

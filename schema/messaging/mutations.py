@@ -14,7 +14,7 @@ from resolvers.messaging import writes as messaging
 from resolvers.messaging.writes import Draft
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from schema.messaging.types import Conversation, Message, conversations_for
 from schema.spaces.types import actor
 from storage.messages import ConversationDoc, MessageDoc
@@ -62,15 +62,12 @@ ConversationResult: TypeAlias = Annotated[
 
 async def _sent(
     info: Info, sender: Actor, work: Awaitable[tuple[ConversationDoc, MessageDoc]]
-) -> MessageSent | MessagingError:
-    async def sent() -> MessageSent:
-        conversation, message = await work
-        return MessageSent(
-            conversation=(await conversations_for(info, [conversation], sender))[0],
-            sent_message=Message.from_doc(message, sender),
-        )
-
-    return await refused_as(MessagingError, sent())
+) -> MessageSent:
+    conversation, message = await work
+    return MessageSent(
+        conversation=(await conversations_for(info, [conversation], sender))[0],
+        sent_message=Message.from_doc(message, sender),
+    )
 
 
 @strawberry.type
@@ -79,6 +76,7 @@ class MessagingMutations:
         extensions=[scoped("messages:write")],
         description="A professional starts a conversation with a patient who has not blocked them.",
     )
+    @refusing(MessagingError)
     async def start_conversation(
         self, info: Info, input: StartConversationInput
     ) -> MessageSentResult | None:
@@ -87,9 +85,7 @@ class MessagingMutations:
         return await _sent(
             info,
             sender,
-            messaging.start_conversation(
-                ctx.stores, ctx.clock, ctx.documents, sender, input.patient_id, draft
-            ),
+            ctx.cases.configured(messaging.start_conversation, input.patient_id, draft),
         )
 
     @strawberry.mutation(
@@ -97,15 +93,14 @@ class MessagingMutations:
         description="Send a message in a conversation you take part in (the patient side "
         "replies; the professional may end it with the subject `[FIN]`).",
     )
+    @refusing(MessagingError)
     async def send_message(self, info: Info, input: SendMessageInput) -> MessageSentResult | None:
         ctx, sender = info.context, actor(info)
         draft = Draft(body=input.body, subject=input.subject, attachment_ids=input.attachment_ids)
         return await _sent(
             info,
             sender,
-            messaging.send_message(
-                ctx.stores, ctx.clock, ctx.documents, sender, input.conversation_id, draft
-            ),
+            ctx.cases.configured(messaging.send_message, input.conversation_id, draft),
         )
 
     @strawberry.mutation(
@@ -113,32 +108,22 @@ class MessagingMutations:
         description="Mark the conversation read up to a message (default: the latest); the "
         "other side gets a read receipt.",
     )
+    @refusing(MessagingError)
     async def mark_conversation_read(
         self, info: Info, conversation_id: strawberry.ID, up_to: strawberry.ID | None = None
     ) -> ConversationResult | None:
         ctx, reader = info.context, actor(info)
-
-        async def mark() -> Conversation:
-            doc, _ = await messaging.mark_read(
-                ctx.stores, ctx.clock, reader, conversation_id, up_to
-            )
-            return (await conversations_for(info, [doc], reader))[0]
-
-        return await refused_as(MessagingError, mark())
+        doc, _ = await ctx.cases.timed(messaging.mark_read, reader, conversation_id, up_to)
+        return (await conversations_for(info, [doc], reader))[0]
 
     @strawberry.mutation(
         extensions=[scoped("messages:read")],
         description="The patient side files a conversation away (or back to the inbox).",
     )
+    @refusing(MessagingError)
     async def archive_conversation(
         self, info: Info, conversation_id: strawberry.ID, archived: bool = True
     ) -> ConversationResult | None:
         ctx, who = info.context, actor(info)
-
-        async def archive() -> Conversation:
-            doc = await messaging.set_archived(
-                ctx.stores, ctx.clock, who, conversation_id, archived
-            )
-            return (await conversations_for(info, [doc], who))[0]
-
-        return await refused_as(MessagingError, archive())
+        doc = await ctx.cases.timed(messaging.set_archived, who, conversation_id, archived)
+        return (await conversations_for(info, [doc], who))[0]

@@ -90,8 +90,8 @@ class MessagingSubscription:
         ctx, viewer = info.context, actor(info)
         if ctx.hub is None:
             raise RuntimeError("the message hub is not running")
-        events = await message_events.subscribe(
-            ctx.stores, ctx.clock, ctx.hub, viewer, after=after, patient_id=patient_id
+        events = await ctx.cases.timed(
+            message_events.subscribe, ctx.hub, viewer, after=after, patient_id=patient_id
         )
         async for event in events:
             yield _event(event, viewer)

@@ -102,11 +102,14 @@ class Message:
     async def attachments(self, info: Info) -> list[Document]:
         if self.viewer.missing_scopes(["documents:read"]):
             return []  # a document is reached with the documents scope, whatever the path
-        ctx = info.context
-        docs = await conversation_reads.visible_attachments(
-            ctx.stores, ctx.clock, ctx.documents, self.viewer, self.doc["patient_id"],
+        cases = info.context.cases
+        docs = await cases.timed(
+            conversation_reads.visible_attachments,
+            cases.config,
+            self.viewer,
+            self.doc["patient_id"],
             self.doc["attachments"],
-        )  # fmt: skip
+        )
         return [Document.from_doc(doc) for doc in docs]
 
     @classmethod
@@ -158,7 +161,7 @@ async def conversations_for(
     counts: dict[str, int] = {}
     if docs and selects(info, "unreadCount"):
         ids = [doc["_id"] for doc in docs]
-        counts = await conversation_reads.unread_counts(info.context.stores, viewer, ids)
+        counts = await info.context.cases.read(conversation_reads.unread_counts, viewer, ids)
     return [Conversation.from_doc(doc, viewer, counts.get(doc["_id"], 0)) for doc in docs]
 
 
@@ -224,9 +227,8 @@ class Conversation:
     async def messages(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Message] | None:
-        ctx = info.context
-        page, count = await conversation_reads.list_messages(
-            ctx.stores, ctx.clock, self.viewer, self.doc["_id"], first=first, after=after
+        page, count = await info.context.cases.timed(
+            conversation_reads.list_messages, self.viewer, self.doc["_id"], first=first, after=after
         )
         return connection(
             [Message.from_doc(doc, self.viewer) for doc in page.items], page.items,
@@ -286,10 +288,13 @@ class MessagingQuery:
         after: str | None = None,
     ) -> Connection[Conversation] | None:
         ctx, viewer = info.context, actor(info)
-        page, count = await conversation_reads.list_conversations(
-            ctx.stores, ctx.clock, viewer, (filter or ConversationFilterInput()).checked(),
-            first, after,
-        )  # fmt: skip
+        page, count = await ctx.cases.timed(
+            conversation_reads.list_conversations,
+            viewer,
+            (filter or ConversationFilterInput()).checked(),
+            first,
+            after,
+        )
         return connection(
             await conversations_for(info, page.items, viewer), page.items,
             sort_key="last_message_at", has_next=page.has_next, after=after, count=count,
@@ -301,7 +306,7 @@ class MessagingQuery:
     )
     async def conversation(self, info: Info, id: strawberry.ID) -> Conversation | None:
         ctx, viewer = info.context, actor(info)
-        doc, _ = await conversation_reads.get_conversation(ctx.stores, ctx.clock, viewer, id)
+        doc, _ = await ctx.cases.timed(conversation_reads.get_conversation, viewer, id)
         return (await conversations_for(info, [doc], viewer))[0]
 
     @strawberry.field(
@@ -312,5 +317,4 @@ class MessagingQuery:
     async def unread_message_count(
         self, info: Info, patient_id: strawberry.ID | None = None
     ) -> int | None:
-        ctx = info.context
-        return await conversation_reads.unread_total(ctx.stores, ctx.clock, actor(info), patient_id)
+        return await info.context.cases.run(conversation_reads.unread_total, patient_id)

@@ -3,7 +3,6 @@ measurements."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any, TypeAlias, TypeVar
@@ -14,7 +13,7 @@ from resolvers.profile import measurements
 from resolvers.profile import sections as profile
 from schema.core.context import Info
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from schema.profile.entries import (
     AllergySeverity,
     CareTeamRole,
@@ -24,7 +23,6 @@ from schema.profile.entries import (
     ProfileEntry,
     entry_node,
 )
-from schema.spaces.types import actor
 from storage.profile import Section
 
 T = TypeVar("T")
@@ -157,10 +155,6 @@ MeasurementResult: TypeAlias = Annotated[
 RemovalResult: TypeAlias = Annotated[Removed | ProfileError, strawberry.union("RemovalResult")]
 
 
-async def refused_as_error(work: Awaitable[T]) -> T | ProfileError:
-    return await refused_as(ProfileError, work)
-
-
 @strawberry.input
 class MeasurementInput:
     code: str = strawberry.field(description="LOINC code (see measurementTypes).")
@@ -177,28 +171,24 @@ class ProfileMutations:
         extensions=[scoped("profile:write")],
         description="Add an entry to a section (advance directives: set them).",
     )
+    @refusing(ProfileError)
     async def add_profile_entry(
         self, info: Info, patient_id: strawberry.ID, entry: ProfileEntryInput
     ) -> ProfileEntryResult | None:
         ctx, section_data = info.context, section_and_data(entry)
-
-        async def add() -> ProfileEntryChange:
-            doc = await profile.add_entry(
-                ctx.stores,
-                ctx.clock,
-                actor(info),
-                patient_id,
-                section=section_data[0],
-                data=section_data[1],
-            )
-            return ProfileEntryChange(entry=entry_node(doc))
-
-        return await refused_as_error(add())
+        doc = await ctx.cases.run(
+            profile.add_entry,
+            patient_id,
+            section=section_data[0],
+            data=section_data[1],
+        )
+        return ProfileEntryChange(entry=entry_node(doc))
 
     @strawberry.mutation(
         extensions=[scoped("profile:write")],
         description="Replace an entry's fields (same section).",
     )
+    @refusing(ProfileError)
     async def update_profile_entry(
         self,
         info: Info,
@@ -207,73 +197,51 @@ class ProfileMutations:
         entry: ProfileEntryInput,
     ) -> ProfileEntryResult | None:
         ctx, (_, data) = info.context, section_and_data(entry)
-
-        async def update() -> ProfileEntryChange:
-            doc = await profile.update_entry(
-                ctx.stores, ctx.clock, actor(info), patient_id, entry_id=entry_id, data=data
-            )
-            return ProfileEntryChange(entry=entry_node(doc))
-
-        return await refused_as_error(update())
+        doc = await ctx.cases.run(profile.update_entry, patient_id, entry_id=entry_id, data=data)
+        return ProfileEntryChange(entry=entry_node(doc))
 
     @strawberry.mutation(extensions=[scoped("profile:write")], description="Remove an entry.")
+    @refusing(ProfileError)
     async def remove_profile_entry(
         self, info: Info, patient_id: strawberry.ID, entry_id: strawberry.ID
     ) -> RemovalResult | None:
-        ctx = info.context
-
-        async def remove() -> Removed:
-            await profile.remove_entry(ctx.stores, ctx.clock, actor(info), patient_id, entry_id)
-            return Removed(id=entry_id)
-
-        return await refused_as_error(remove())
+        await info.context.cases.run(profile.remove_entry, patient_id, entry_id)
+        return Removed(id=entry_id)
 
     @strawberry.mutation(
         extensions=[scoped("measurements:write")],
         description="Record a measurement (units and ranges are checked).",
     )
+    @refusing(ProfileError)
     async def record_measurement(
         self,
         info: Info,
         patient_id: strawberry.ID,
         input: MeasurementInput,
     ) -> MeasurementResult | None:
-        ctx = info.context
         components = {
             code: value
             for code, value in (("8480-6", input.systolic), ("8462-4", input.diastolic))
             if value is not None
         } or None
-
-        async def record() -> MeasurementRecorded:
-            doc = await measurements.record(
-                ctx.stores,
-                ctx.clock,
-                actor(info),
-                patient_id,
-                code=input.code,
-                unit=input.unit,
-                value=input.value,
-                components=components,
-                measured_at=input.measured_at,
-            )
-            return MeasurementRecorded(measurement=Measurement.from_doc(doc))
-
-        return await refused_as_error(record())
+        doc = await info.context.cases.run(
+            measurements.record,
+            patient_id,
+            code=input.code,
+            unit=input.unit,
+            value=input.value,
+            components=components,
+            measured_at=input.measured_at,
+        )
+        return MeasurementRecorded(measurement=Measurement.from_doc(doc))
 
     @strawberry.mutation(
         extensions=[scoped("measurements:write")],
         description="Remove a measurement (its holder, or whoever recorded it).",
     )
+    @refusing(ProfileError)
     async def remove_measurement(
         self, info: Info, patient_id: strawberry.ID, measurement_id: strawberry.ID
     ) -> RemovalResult | None:
-        ctx = info.context
-
-        async def remove() -> Removed:
-            await measurements.remove(
-                ctx.stores, ctx.clock, actor(info), patient_id, measurement_id
-            )
-            return Removed(id=measurement_id)
-
-        return await refused_as_error(remove())
+        await info.context.cases.run(measurements.remove, patient_id, measurement_id)
+        return Removed(id=measurement_id)

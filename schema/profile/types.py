@@ -47,13 +47,13 @@ def _sections(info: Info) -> DataLoader[SectionKey, list[EntryDoc]]:
     """The sections a response asks for, read in one query per patient."""
     loaders = info.context.loaders
     if "profile_sections" not in loaders:
-        stores = info.context.stores
+        cases = info.context.cases
 
         async def load(keys: list[SectionKey]) -> list[list[EntryDoc]]:
             found: dict[SectionKey, list[EntryDoc]] = {}
             for patient_id in dict.fromkeys(patient for patient, _ in keys):
                 sections = [section for patient, section in keys if patient == patient_id]
-                by_section = await profile.entries_of(stores, patient_id, sections)
+                by_section = await cases.read(profile.entries_of, patient_id, sections)
                 found.update({(patient_id, name): docs for name, docs in by_section.items()})
             return [found[key] for key in keys]
 
@@ -131,8 +131,8 @@ class MedicalProfile:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Measurement] | None:
-        page, count = await measurements.history(
-            info.context.stores, self.patient_id, code, since, until, first, after
+        page, count = await info.context.cases.read(
+            measurements.history, self.patient_id, code, since, until, first, after
         )
         return connection(
             [Measurement.from_doc(doc) for doc in page.items],
@@ -153,8 +153,8 @@ class MedicalProfile:
     ) -> Connection[ProfileChange] | None:
         actor = info.context.actor
         sections = readable_sections(actor.scopes if actor else frozenset())
-        page, count = await profile.changes(
-            info.context.stores, self.patient_id, sections, first, after
+        page, count = await info.context.cases.read(
+            profile.changes, self.patient_id, sections, first, after
         )
         return connection(
             [ProfileChange.from_doc(doc) for doc in page.items],

@@ -12,7 +12,7 @@ from resolvers.provisioning import batches as provisioning
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
-from schema.core.refusals import Refusal, refused_as
+from schema.core.refusals import Refusal, refusing
 from schema.spaces.types import actor
 from storage.provisioning import BatchDoc
 
@@ -56,7 +56,9 @@ class ProvisioningBatch:
     async def rejections(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Rejection]:
-        page, count = await provisioning.rejections_of(info.context.stores, self.id, first, after)
+        page, count = await info.context.cases.read(
+            provisioning.rejections_of, self.id, first, after
+        )
         return connection(
             [Rejection(line=doc["line"], reason=doc["reason"]) for doc in page.items],
             page.items,
@@ -106,7 +108,7 @@ ProvisioningResult: TypeAlias = Annotated[
 
 
 async def _own_batch(info: Info, batch_id: str) -> BatchDoc:
-    return await provisioning.own_batch(info.context.stores, actor(info).client_id, batch_id)
+    return await info.context.cases.read(provisioning.own_batch, actor(info).client_id, batch_id)
 
 
 @strawberry.type
@@ -123,8 +125,8 @@ class ProvisioningQuery:
     async def provisioning_batches(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[ProvisioningBatch] | None:
-        page, count = await provisioning.batches_of(
-            info.context.stores, actor(info).client_id, first, after
+        page, count = await info.context.cases.read(
+            provisioning.batches_of, actor(info).client_id, first, after
         )
         return connection(
             [ProvisioningBatch.from_doc(doc) for doc in page.items],
@@ -142,14 +144,14 @@ class ProvisioningMutations:
         extensions=[scoped("provisioning")],
         description="Start a batch: returns where to upload the file.",
     )
+    @refusing(ProvisioningError)
     async def request_provisioning_upload(
         self,
         info: Info,
         format: BeneficiaryFileFormat,
     ) -> ProvisioningUploadResult | None:
-        ctx = info.context
-        upload = await provisioning.request_upload(
-            ctx.stores, ctx.clock, file_format=format.value, created_by=actor(info).client_id
+        upload = await info.context.cases.timed(
+            provisioning.request_upload, file_format=format.value, created_by=actor(info).client_id
         )
         return ProvisioningUpload(
             batch=ProvisioningBatch.from_doc(upload.batch),
@@ -161,15 +163,12 @@ class ProvisioningMutations:
         extensions=[scoped("provisioning")],
         description="The file is uploaded: provision it (in the background).",
     )
+    @refusing(ProvisioningError)
     async def start_provisioning(
         self, info: Info, batch_id: strawberry.ID
     ) -> ProvisioningResult | None:
-
-        async def start() -> ProvisioningBatch:
-            await _own_batch(info, batch_id)
-            batch = await provisioning.mark_uploaded(
-                info.context.stores, batch_id, actor(info).client_id
-            )
-            return ProvisioningBatch.from_doc(batch)
-
-        return await refused_as(ProvisioningError, start())
+        await _own_batch(info, batch_id)
+        batch = await info.context.cases.read(
+            provisioning.mark_uploaded, batch_id, actor(info).client_id
+        )
+        return ProvisioningBatch.from_doc(batch)

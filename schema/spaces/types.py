@@ -12,12 +12,12 @@ import strawberry
 
 from resolvers.core import guessing
 from resolvers.core.actors import Actor
-from resolvers.core.audit import one_attempt
 from resolvers.core.errors import DomainError, Unauthenticated
 from resolvers.spaces import lifecycle as spaces
 from resolvers.spaces import operators
 from schema.core.context import Info
 from schema.core.permissions import scoped
+from schema.core.refusals import refusing
 from storage.patients import SpaceDoc
 
 
@@ -84,9 +84,20 @@ class SpaceChange:
 
 @strawberry.type(description="A refused change, with a code to act on.")
 class SpaceError:
+    """Not a ``Refusal``: its code is a GraphQL enum (the one domain whose SDL has one)."""
+
     code: SpaceErrorCode
     message: str
     field: str | None
+
+    @classmethod
+    def refused(cls, error: DomainError) -> SpaceError:
+        """The refusal as a typed error; a code outside the enum stays a GraphQL error."""
+        try:
+            code = SpaceErrorCode(error.code)
+        except ValueError:
+            raise error from None
+        return cls(code=code, message=error.message, field=error.field)
 
 
 SpaceResult: TypeAlias = Annotated[SpaceChange | SpaceError, strawberry.union("SpaceResult")]
@@ -118,17 +129,8 @@ class ActivationCodeRequestInput:
     birth_date: date
 
 
-async def outcome(change: Awaitable[spaces.Outcome]) -> SpaceChange | SpaceError:
-    """The change, or the domain's refusal as a typed error (other errors stay GraphQL errors)."""
-    try:
-        async with one_attempt():  # its traces carry the outcome it had
-            done = await change
-    except DomainError as error:
-        try:
-            code = SpaceErrorCode(error.code)
-        except ValueError:
-            raise error from None
-        return SpaceError(code=code, message=error.message, field=error.field)
+async def outcome(change: Awaitable[spaces.Outcome]) -> SpaceChange:
+    done = await change
     return SpaceChange(patient_id=strawberry.ID(done.patient_id), status=SpaceStatus(done.status))
 
 
@@ -154,24 +156,22 @@ class SpaceMutations:
         description="Object to the space with the code from the notice: before "
         "its opening no space is opened, after it the space is closed. No token."
     )
+    @refusing(SpaceError)
     async def object_to_space(self, info: Info, input: ObjectionInput) -> SpaceResult:
-        ctx = info.context
+        cases = info.context.cases
         return await outcome(
-            spaces.object_to_space(
-                ctx.stores, ctx.clock, input.ins, input.objection_code, sources_of(info)
-            )
+            cases.timed(spaces.object_to_space, input.ins, input.objection_code, sources_of(info))
         )
 
     @strawberry.mutation(
         description="Activate an open space with its activation code and choose "
         "a password. No token."
     )
+    @refusing(SpaceError)
     async def activate_space(self, info: Info, input: ActivationInput) -> SpaceResult:
-        ctx = info.context
         return await outcome(
-            spaces.activate_space(
-                ctx.stores,
-                ctx.clock,
+            info.context.cases.timed(
+                spaces.activate_space,
                 input.ins,
                 input.activation_code,
                 input.password,
@@ -183,14 +183,14 @@ class SpaceMutations:
         description="Send a new activation code to the contact on file, if the "
         "details match an open space. No token."
     )
+    # No @refusing: its answer is always the same (no error result in the SDL), so a refusal
+    # (a malformed INS, too many attempts) stays a GraphQL error, as it always was.
     async def request_activation_code(
         self,
         info: Info,
         input: ActivationCodeRequestInput,
     ) -> ActivationCodeRequested:
-        await spaces.request_activation_code(
-            info.context.stores, info.context.clock, input.ins, input.birth_date
-        )
+        await info.context.cases.timed(spaces.request_activation_code, input.ins, input.birth_date)
         return ActivationCodeRequested(
             message="If these details match an open space, a new activation code is on its way."
         )
@@ -199,65 +199,57 @@ class SpaceMutations:
         extensions=[scoped("space:manage")],
         description="Close the space: archived ten years, reopenable meanwhile.",
     )
+    @refusing(SpaceError)
     async def close_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(spaces.close_space(ctx.stores, ctx.clock, actor(info), patient_id))
+        return await outcome(info.context.cases.run(spaces.close_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
         description="Reopen a space its holder closed, within ten years.",
     )
+    @refusing(SpaceError)
     async def reopen_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(spaces.reopen_space(ctx.stores, ctx.clock, actor(info), patient_id))
+        return await outcome(info.context.cases.run(spaces.reopen_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")], description="Close the space and delete it in 30 days."
     )
+    @refusing(SpaceError)
     async def request_space_deletion(
         self, info: Info, patient_id: strawberry.ID
     ) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(
-            spaces.request_deletion(ctx.stores, ctx.clock, actor(info), patient_id)
-        )
+        return await outcome(info.context.cases.run(spaces.request_deletion, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("space:manage")],
         description="Contest a suspension for fraud: the space is restored.",
     )
+    @refusing(SpaceError)
     async def contest_suspension(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(
-            spaces.contest_suspension(ctx.stores, ctx.clock, actor(info), patient_id)
-        )
+        return await outcome(info.context.cases.run(spaces.contest_suspension, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
         description="Suspend a space for fraud (operators): it closes in six "
         "weeks unless its holder contests.",
     )
+    @refusing(SpaceError)
     async def suspend_space(self, info: Info, patient_id: strawberry.ID) -> SpaceResult | None:
-        ctx = info.context
-        return await outcome(
-            operators.suspend_space(ctx.stores, ctx.clock, actor(info), patient_id)
-        )
+        return await outcome(info.context.cases.run(operators.suspend_space, patient_id))
 
     @strawberry.mutation(
         extensions=[scoped("admin")],
         description="Record a legal representative (operators): a parent of a "
         "minor, or a guardian by court decision.",
     )
+    @refusing(SpaceError)
     async def add_representative(
         self, info: Info, patient_id: strawberry.ID, representative_ins: str, relation: str
     ) -> SpaceResult | None:
-        ctx = info.context
 
         return await outcome(
-            operators.add_representative(
-                ctx.stores,
-                ctx.clock,
-                actor(info),
+            info.context.cases.run(
+                operators.add_representative,
                 patient_id,
                 representative_ins=representative_ins,
                 relation=relation,

@@ -1,0 +1,16 @@
+"""The codes this domain's use cases refuse with (the apps catalogue and pairings).
+
+A ``DomainError`` raised in ``resolvers/catalogue/`` carries one of them (checked by
+tests/resolvers/test_refusal_codes.py, which also compares this list with docs/errors.md). The SDL
+keeps ``code`` a ``String``: a GraphQL enum would change the schema clients know."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CatalogueRefusal(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    CONFLICT = "CONFLICT"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"

@@ -1,0 +1,15 @@
+"""The codes this domain's use cases refuse with (profile entries and measurements).
+
+A ``DomainError`` raised in ``resolvers/profile/`` carries one of them (checked by
+tests/resolvers/test_refusal_codes.py, which also compares this list with docs/errors.md). The SDL
+keeps ``code`` a ``String``: a GraphQL enum would change the schema clients know."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ProfileRefusal(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
