@@ -276,6 +276,8 @@ STATES = {"open space": ACTORS, "closed space": CLOSED}
 CLOSING = {"space.status": "closed", "space.closed_reason": "holder"}
 
 
+# Every mutation x 13 actors (about 630 requests): a minute alone, more beside another worker.
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("state", STATES)
 async def test_every_attempt_is_traced_with_the_outcome_it_had(
     app: Starlette, http: httpx.AsyncClient, state: str
