@@ -177,7 +177,7 @@ async def deposits(make: TokenFactory, http: httpx.AsyncClient, clock: FakeClock
     after (late by 15 and 35 hours); Dr Benali (another establishment): one, 40 hours after;
     Camille: one of her own (not counted). Returns Lefèvre's late ones, latest first."""
     await add_to_care_team(await patient(make, http, "profile:write"), BENALI)
-    late = []
+    late: list[str] = []
     made = [(hours, PROFESSIONAL_RPPS) for hours in (1, 2, 3, 30, 50)] + [(40, BENALI_RPPS)]
     for hours, rpps in made:
         clock.current = ACT + timedelta(hours=hours)
@@ -264,7 +264,7 @@ async def test_who_sees_which_figures(
     app: Starlette, make: TokenFactory, http: httpx.AsyncClient
 ) -> None:
     every = await callers(app, make, http)
-    seen = {}
+    seen: dict[str, tuple[str, ...]] = {}
     for name, caller in every.items():
         answers = []
         for query, variables in QUERIES.values():
