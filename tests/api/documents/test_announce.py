@@ -19,6 +19,7 @@ from api.settings import Settings
 from resolvers.documents.announce import Told
 from resolvers.spaces import notifications
 from schema.documents.mutations import NotificationOutcome
+from tests.access_support import link_to_care_team
 from tests.api.documents.test_transfers import request
 from tests.api.documents_support import (
     BENALI,
@@ -36,6 +37,7 @@ from tests.api.documents_support import (
 )
 from tests.api.messaging_support import LIST, MESSAGES, MSG
 from tests.api.test_notifications import Inbox, smtp  # noqa: F401 - the SMTP server fixture
+from tests.spaces_support import make_patient
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
 
@@ -64,12 +66,16 @@ async def make(app: Starlette) -> TokenFactory:
 
 
 async def deposit(
-    caller: Caller, notify: dict[str, bool] | None, replaces: str | None = None, **meta: Any
+    caller: Caller,
+    notify: dict[str, bool] | None,
+    replaces: str | None = None,
+    patient_id: str = CAMILLE,
+    **meta: Any,
 ) -> dict[str, Any]:
     """``depositDocument`` with ``notify``: the result (change or error)."""
     operations = {
         "query": NOTIFY_DEPOSIT,
-        "variables": {"patientId": CAMILLE, "file": None, "metadata": metadata(**meta),
+        "variables": {"patientId": patient_id, "file": None, "metadata": metadata(**meta),
                       "replaces": replaces, "notify": notify},
     }  # fmt: skip
     response = await caller.http.post(
@@ -244,3 +250,19 @@ async def test_only_a_professionals_deposit_is_announced_and_nothing_is_deposite
 
 def test_the_graphql_outcomes_are_the_use_cases() -> None:
     assert {o.value for o in NotificationOutcome} == {t.value for t in Told}
+
+
+async def test_a_space_not_yet_activated_gets_the_message_waiting_in_its_mailbox(
+    app: Starlette, make: TokenFactory, http: httpx.AsyncClient, db: Database[dict[str, Any]]
+) -> None:
+    stores, now = stores_of(app), datetime.now(UTC)
+    opened = await make_patient(stores, FakeClock(now), 7, "open")
+    await link_to_care_team(stores, now, opened["_id"], BENALI)
+    await link_to_care_team(stores, now, opened["_id"], LEFEVRE, "primary_physician")
+    benali = await professional(make, http, BENALI_RPPS)
+    result = await deposit(benali, BOTH, patient_id=opened["_id"], title="Échographie")
+    assert result["notified"] == {"patient": "SENT", "primaryPhysician": "SENT"}
+    [message] = db["messages"].find({"patient_id": opened["_id"]})
+    assert message["attachments"] == [result["document"]["id"]]
+    [mail] = physician_mails(db)
+    assert mail["patient_id"] == opened["_id"]
