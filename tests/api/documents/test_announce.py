@@ -122,6 +122,12 @@ def announced(db: Database[dict[str, Any]], document_id: str) -> list[str]:
     return [event["actor"]["id"] for event in events]
 
 
+def sent_by(db: Database[dict[str, Any]]) -> list[str]:
+    """Who the history says sent Camille a message."""
+    events = db["access_events"].find({"patient_id": CAMILLE, "action": "message.sent"})
+    return [event["actor"]["id"] for event in events]
+
+
 BOTH = {"patient": True, "primaryPhysician": True}
 # name: (notify flags, document state, physician state, patient told, physician told)
 CASES = {
@@ -182,8 +188,10 @@ async def test_the_depositor_tells_the_patient_and_the_primary_physician(  # noq
         assert message["author"]["name"] == "Ahmed Benali"
         assert [a["id"] for a in message["attachments"]] == [document_id]
         assert "Échographie" in message["body"]
+        assert sent_by(db) == [BENALI]
     else:
         assert messages == []
+        assert sent_by(db) == []
     mails = physician_mails(db)
     if to_physician == "SENT":
         [mail] = mails
