@@ -11,6 +11,7 @@ from schema.agenda.types import AgendaQuery
 from schema.catalogue.types import CatalogueMutations, CatalogueQuery
 from schema.documents.exports import ExportMutations
 from schema.documents.mutations import DocumentMutations
+from schema.documents.timeliness import DepositFiguresQuery
 from schema.documents.types import DocumentQuery
 from schema.messaging.mutations import MessagingMutations
 from schema.messaging.subscriptions import MessagingSubscription
@@ -31,6 +32,7 @@ class Query(
     ProvisioningQuery,
     MeasurementTypesQuery,
     DocumentQuery,
+    DepositFiguresQuery,
     AccessQuery,
     MessagingQuery,
     CatalogueQuery,

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict, cast
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from storage.profile import AuthorDoc as ProtectionSetterDoc  # kind, id, client, name
@@ -51,6 +52,25 @@ class AuthorDoc(TypedDict):
     identifier: NotRequired[IdentifierDoc | None]
     institution: NotRequired[InstitutionDoc | None]
     specialty: NotRequired[str | None]
+    finess: NotRequired[str | None]  # a professional's establishment at deposit (figures)
+
+
+class TimelinessDoc(TypedDict):
+    """A professional's deposit measured against the duty to deposit (R1111-42), set when the
+    document became available; absent on records that are not a professional's deposit (imports,
+    older records: "unknown")."""
+
+    act_at: datetime  # service stop, else creation
+    late: bool  # deposited after the act's calendar day (Europe/Paris)
+    late_by_s: int  # seconds past the end of that day (0 when on time)
+    delay_s: int  # seconds from the act to the deposit (0 when deposited before the act)
+
+
+class DepositFiguresDoc(TypedDict):
+    count: int
+    late: int
+    median_delay_s: int | None  # None when there is no deposit
+    p90_delay_s: int | None
 
 
 class ExpectedDoc(TypedDict):
@@ -99,6 +119,7 @@ class DocumentDoc(TypedDict):
     hidden_from_representatives_by: NotRequired[ProtectionSetterDoc | None]
     legacy_key: NotRequired[str]  # "<patient id>:<XDS uniqueId>" for imported documents
     legacy_sha1: NotRequired[str]  # the XDS hash it was imported with (a re-import compares)
+    timeliness: NotRequired[TimelinessDoc | None]
 
 
 class DocumentRepository(Repository[DocumentDoc]):
@@ -122,6 +143,14 @@ class DocumentRepository(Repository[DocumentDoc]):
             name="release_due",
         ),
         IndexModel([("legacy_key", ASCENDING)], name="legacy_key_unique", unique=True, sparse=True),
+        # the deposit figures (resolvers.documents.timeliness): by author, establishment, nation
+        IndexModel(
+            [("author.id", ASCENDING), ("deposited_at", ASCENDING)], name="deposits_by_author"
+        ),
+        IndexModel(
+            [("author.finess", ASCENDING), ("deposited_at", ASCENDING)], name="deposits_by_finess"
+        ),
+        IndexModel([("deposited_at", ASCENDING)], name="deposits_by_date"),
     )
 
     async def insert_new(self, doc: DocumentDoc) -> bool:
@@ -183,6 +212,39 @@ class DocumentRepository(Repository[DocumentDoc]):
             {"legacy_key": {"$in": list(legacy_keys)}}, {"legacy_key": 1, "legacy_sha1": 1}
         )
         return {doc["legacy_key"]: doc.get("legacy_sha1") async for doc in cursor}
+
+    async def deposit_figures(self, filter_: Mapping[str, Any]) -> DepositFiguresDoc:
+        """Count, late count, and the delay's median and 90th percentile of the matching
+        deposits, in one aggregation (``$percentile``, nearest rank: a value of the set)."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": dict(filter_)},
+            {
+                "$group": {
+                    "_id": None,
+                    "count": {"$sum": 1},
+                    "late": {"$sum": {"$cond": ["$timeliness.late", 1, 0]}},
+                    "delays": {
+                        "$percentile": {
+                            "input": "$timeliness.delay_s",
+                            "p": [0.5, 0.9],
+                            "method": "approximate",
+                        }
+                    },
+                }
+            },
+        ]
+        rows = await (
+            await cast("AsyncCollection[dict[str, Any]]", self.collection).aggregate(pipeline)
+        ).to_list()
+        if not rows:
+            return {"count": 0, "late": 0, "median_delay_s": None, "p90_delay_s": None}
+        median, p90 = rows[0]["delays"]
+        return {
+            "count": rows[0]["count"],
+            "late": rows[0]["late"],
+            "median_delay_s": int(median),
+            "p90_delay_s": int(p90),
+        }
 
     async def existing_keys(self, keys: Sequence[str]) -> set[str]:
         cursor = self.collection.find({"object_key": {"$in": list(keys)}}, {"object_key": 1})

@@ -13,6 +13,7 @@ from storage.repository import Repository
 class PracticeDoc(TypedDict):
     name: str
     city: str
+    finess: NotRequired[str | None]  # the establishment's FINESS number (9 digits, Luhn key)
 
 
 class ProfessionalDoc(TypedDict):

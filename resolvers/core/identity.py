@@ -1,8 +1,11 @@
-"""Identifiers of people in French e-health: the INS matricule (NIR/NIA) and the RPPS number.
+"""Identifiers in French e-health: the INS matricule (NIR/NIA), the RPPS number, and the FINESS
+number of an establishment.
 
 Sources: the INS reference (Référentiel national d'identitovigilance; the key is
-97 - (number mod 97), with Corsica's 2A and 2B read as 19 and 18 for the computation) and the
-RPPS, whose 11th digit is a Luhn check digit.
+97 - (number mod 97), with Corsica's 2A and 2B read as 19 and 18 for the computation); the
+RPPS, whose 11th digit is a Luhn check digit; FINESS (Fichier national des établissements
+sanitaires et sociaux), 9 characters whose 9th is a Luhn key over the first 8 (checked against
+published numbers: 010003820 and 010003812 in the data.gouv.fr FINESS extract).
 """
 
 from __future__ import annotations
@@ -69,3 +72,20 @@ def normalize_rpps(value: str, *, field: str = "rpps") -> str:
     if luhn_check_digit(compact[:10]) != int(compact[10]):
         raise InvalidInput("the RPPS number's check digit does not match", field=field)
     return compact
+
+
+def normalize_finess(value: str, *, field: str = "finess") -> str:
+    """A FINESS number (9 digits, the 9th a Luhn key over the first 8); ``InvalidInput`` naming
+    ``field`` otherwise. Corsican numbers (2A, 2B) are not accepted yet: how their key is
+    computed is not documented where we looked."""
+    compact = re.sub(r"\s+", "", value)
+    if len(compact) != 9 or not compact.isascii() or not compact.isdigit():
+        raise InvalidInput("a FINESS number has exactly 9 digits", field=field)
+    if luhn_check_digit(compact[:8]) != int(compact[8]):
+        raise InvalidInput("the FINESS number's check digit does not match", field=field)
+    return compact
+
+
+def finess_of(first8: str) -> str:
+    """The FINESS number completing 8 digits with their key (demo data, tests)."""
+    return first8 + str(luhn_check_digit(first8))

@@ -47,7 +47,7 @@ class DemoProfessional:
     last_name: str
     profession_code: str
     specialty_code: str | None
-    practice: tuple[str, str]
+    practice: tuple[str, str, str]  # name, city, FINESS without its key (fictitious)
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ PROFESSIONALS = (
         "Lefèvre",
         "10",
         "SM54",
-        ("Cabinet médical de l'Erdre", "Nantes"),
+        ("Cabinet médical de l'Erdre", "Nantes", "44000001"),
     ),
     DemoProfessional(
         "moreau",
@@ -107,7 +107,7 @@ PROFESSIONALS = (
         "Moreau",
         "21",
         None,
-        ("Pharmacie du Capitole", "Toulouse"),
+        ("Pharmacie du Capitole", "Toulouse", "31000002"),
     ),
     DemoProfessional(
         "petit",
@@ -116,7 +116,7 @@ PROFESSIONALS = (
         "Petit",
         "60",
         None,
-        ("Cabinet infirmier Saint-Leu", "Amiens"),
+        ("Cabinet infirmier Saint-Leu", "Amiens", "80000003"),
     ),
     DemoProfessional(
         "benali",
@@ -125,7 +125,7 @@ PROFESSIONALS = (
         "Benali",
         "10",
         "SM44",
-        ("Centre d'imagerie Atlantique", "Nantes"),
+        ("Centre d'imagerie Atlantique", "Nantes", "44000004"),
     ),
 )
 

@@ -14,7 +14,7 @@ from resolvers.accounts.logins import set_password_hash
 from resolvers.accounts.passwords import hash_password
 from resolvers.core.actors import ActorKind
 from resolvers.core.clock import Clock
-from resolvers.core.identity import matricule_authority
+from resolvers.core.identity import finess_of, matricule_authority
 from resolvers.demo._cast import (
     DEMO_PATIENT_PASSWORD,
     DEMO_PROFESSIONAL_PASSWORD,
@@ -108,7 +108,11 @@ async def _seed_professionals(stores: Stores, now: datetime) -> int:
             "last_name": pro.last_name,
             "profession_code": pro.profession_code,
             "specialty_code": pro.specialty_code,
-            "practice": {"name": pro.practice[0], "city": pro.practice[1]},
+            "practice": {
+                "name": pro.practice[0],
+                "city": pro.practice[1],
+                "finess": finess_of(pro.practice[2]),
+            },
             "email": f"{pro.name}@mssante.example",  # demo secure-messaging address
             "created_at": now,
             "updated_at": now,

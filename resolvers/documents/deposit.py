@@ -33,6 +33,7 @@ from resolvers.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from resolvers.documents._formats import HEAD_SIZE, check_format, declared_format
 from resolvers.documents._protections import inherited, setter
 from resolvers.documents.rules import DocumentConfig, Metadata, MetadataInput, check_metadata
+from resolvers.documents.timeliness import establishment_of, measure
 from resolvers.profile.sections import writable_patient
 from storage.documents import AuthorDoc, DocumentDoc
 from storage.errors import ObjectTooLarge
@@ -60,6 +61,7 @@ async def document_author(stores: Stores, actor: Actor) -> AuthorDoc:
             "rpps": pro["rpps"] if pro else actor.rpps,
             "profession_code": pro["profession_code"] if pro else actor.profession_code,
             "name": f"{pro['first_name']} {pro['last_name']}" if pro else "professionnel de santé",
+            "finess": establishment_of(pro),
         }
     base = await author_of(stores, actor)
     return {
@@ -204,6 +206,7 @@ async def finish(
         "sha256": measured.sha256,
         "format": measured.format,
         "deposited_at": now,
+        "timeliness": measure(record, now),  # R1111-42: measured, never refused
     }
     if record["hidden_from_patient"]:
         changes["release_at"] = now + HOLD_BACK

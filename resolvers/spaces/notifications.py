@@ -72,6 +72,13 @@ async def compose(stores: Stores, clock: Clock, patient: PatientDoc, template: s
             f"espace santé de {name}, dont vous êtes le médecin traitant. L'historique des accès "
             f"du profil en garde la trace.\n",
         )
+    elif template == "document-deposited-physician":  # L1111-15; nothing of the document
+        message = Message(
+            "Nouveau document dans le profil d'un de vos patients",
+            f"Bonjour,\n\nUn professionnel de santé a déposé un document dans le profil Mon "
+            f"espace santé de {name}, dont vous êtes le médecin traitant. Vous pouvez le "
+            f"consulter depuis votre logiciel.\n",
+        )
     elif template == "activation-code":
         code, changes = new_activation(clock.now())
         message = Message(

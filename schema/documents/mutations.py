@@ -10,22 +10,24 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
 from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any, TypeAlias, TypeVar
 
 import strawberry
 from strawberry.file_uploads import Upload
 
 from resolvers.core.errors import InvalidInput
+from resolvers.documents import announce, uploads
 from resolvers.documents import deposit as documents
 from resolvers.documents import legacy_import as document_import
 from resolvers.documents import lifecycle as document_lifecycle
 from resolvers.documents import reads as document_reads
-from resolvers.documents import uploads
 from resolvers.documents.rules import MetadataInput
 from schema.core.context import Info
 from schema.core.permissions import scoped
 from schema.core.refusals import Refusal, refusing
 from schema.documents.types import Document
+from storage.documents import DocumentDoc
 
 T = TypeVar("T")
 UPLOAD_CHUNK = 256 * 1024
@@ -66,9 +68,43 @@ class DocumentMetadataInput:
         )
 
 
+@strawberry.input(description="Whom to tell of a professional's deposit (L1111-15).")
+class DepositNotifyInput:
+    patient: bool = strawberry.field(
+        default=False,
+        description="A message in the patient's secure mailbox, the document attached (not "
+        "while it is held back from her).",
+    )
+    primary_physician: bool = strawberry.field(
+        default=False, description="An email to her primary physician's secure-messaging address."
+    )
+
+    def checked(self) -> announce.Ask:
+        return announce.Ask(patient=self.patient, primary_physician=self.primary_physician)
+
+
+@strawberry.enum(description="What became of an announcement of a deposit.")
+class NotificationOutcome(Enum):
+    SENT = "SENT"
+    NOT_ASKED = "NOT_ASKED"
+    HELD_BACK = "HELD_BACK"
+    NO_PRIMARY_PHYSICIAN = "NO_PRIMARY_PHYSICIAN"
+    NO_ADDRESS = "NO_ADDRESS"
+    DEPOSITOR = "DEPOSITOR"
+
+
+@strawberry.type(description="Who was told of the deposit.")
+class DepositNotified:
+    patient: NotificationOutcome
+    primary_physician: NotificationOutcome
+
+
 @strawberry.type(description="The document after the change.")
 class DocumentChange:
     document: Document
+    notified: DepositNotified | None = strawberry.field(
+        default=None, description="On a deposit: who was told of it (`notify`)."
+    )
 
 
 @strawberry.type(description="Where to PUT the bytes, until when; then confirm.")
@@ -126,6 +162,16 @@ async def _changed(work: Awaitable[Any]) -> DocumentChange:
     return DocumentChange(document=Document.from_doc(await work))
 
 
+async def _deposited(info: Info, doc: DocumentDoc, ask: announce.Ask) -> DocumentChange:
+    """The deposit's answer, once whom the depositor asked to tell was told."""
+    told = await info.context.cases.configured(announce.announce, doc, ask)
+    notified = DepositNotified(
+        patient=NotificationOutcome(told.patient.value),
+        primary_physician=NotificationOutcome(told.primary_physician.value),
+    )
+    return DocumentChange(document=Document.from_doc(doc), notified=notified)
+
+
 async def _chunks(file: Any) -> AsyncIterator[bytes]:
     while data := await file.read(UPLOAD_CHUNK):
         yield data
@@ -139,24 +185,26 @@ class DocumentMutations:
         "send the `GraphQL-Preflight: 1` header). `replaces`: the id of the version it replaces.",
     )
     @refusing(DocumentError)
-    async def deposit_document(
+    async def deposit_document(  # noqa: PLR0917 - the deposit's own arguments
         self,
         info: Info,
         patient_id: strawberry.ID,
         file: Upload,
         metadata: DocumentMetadataInput,
         replaces: strawberry.ID | None = None,
+        notify: DepositNotifyInput | None = None,
     ) -> DocumentResult | None:
-        return await _changed(
-            info.context.cases.configured(
-                documents.deposit,
-                patient_id=patient_id,
-                metadata=metadata.checked(),
-                content_type=getattr(file, "content_type", None) or "application/octet-stream",
-                chunks=_chunks(file),
-                replaces=replaces,
-            )
+        ask = (notify or DepositNotifyInput()).checked()
+        announce.check_ask(info.context.cases.actor, ask)
+        doc = await info.context.cases.configured(
+            documents.deposit,
+            patient_id=patient_id,
+            metadata=metadata.checked(),
+            content_type=getattr(file, "content_type", None) or "application/octet-stream",
+            chunks=_chunks(file),
+            replaces=replaces,
         )
+        return await _deposited(info, doc, ask)
 
     @strawberry.mutation(
         extensions=[scoped("documents:write")],
@@ -199,9 +247,12 @@ class DocumentMutations:
     )
     @refusing(DocumentError)
     async def confirm_document_upload(
-        self, info: Info, document_id: strawberry.ID
+        self, info: Info, document_id: strawberry.ID, notify: DepositNotifyInput | None = None
     ) -> DocumentResult | None:
-        return await _changed(info.context.cases.run(uploads.confirm_upload, document_id))
+        ask = (notify or DepositNotifyInput()).checked()
+        announce.check_ask(info.context.cases.actor, ask)
+        doc = await info.context.cases.run(uploads.confirm_upload, document_id)
+        return await _deposited(info, doc, ask)
 
     @strawberry.mutation(
         extensions=[scoped("documents:read")],

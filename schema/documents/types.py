@@ -10,6 +10,7 @@ import strawberry
 from resolvers.core.terminology import CodeList, terminology
 from resolvers.documents import reads as document_reads
 from resolvers.documents.reads import DocumentFilter
+from resolvers.documents.timeliness import act_date
 from schema.core.context import Info
 from schema.core.pagination import Connection, connection
 from schema.core.permissions import scoped
@@ -112,6 +113,16 @@ class Document:
     service_start: datetime | None
     service_stop: datetime | None
     deposited_at: datetime
+    act_date: datetime = strawberry.field(
+        description="When the act ended: the service stop (discharge), else the creation time."
+    )
+    late: bool | None = strawberry.field(
+        description="Deposited after the act's day (Europe/Paris), against the duty to deposit "
+        "(R1111-42); null when not a professional's deposit (imports, older records)."
+    )
+    late_by_seconds: int | None = strawberry.field(
+        description="How long after the end of the act's day it was deposited (0 when on time)."
+    )
     format: str = strawberry.field(description="Media type, as recognised from the content.")
     size: float = strawberry.field(description="Size in bytes.")
     sha256: str = strawberry.field(description="SHA-256 of the bytes, hexadecimal.")
@@ -175,6 +186,9 @@ class Document:
             service_start=doc["service_start"],
             service_stop=doc["service_stop"],
             deposited_at=doc["deposited_at"],
+            act_date=act_date(doc),
+            late=timeliness["late"] if (timeliness := doc.get("timeliness")) else None,
+            late_by_seconds=timeliness["late_by_s"] if timeliness else None,
             format=doc["format"],
             size=float(doc["size"]),
             sha256=doc["sha256"],

@@ -34,7 +34,7 @@ FIELDS = """
 id title format size sha256 version status replaces replacedBy confidentialityCodes
 hiddenFromProfessionals hiddenFromPatient hiddenFromRepresentatives releaseAt
 type { code label } classCode { code } author { kind name rpps profession { code } }
-createdAt depositedAt contentPath
+createdAt depositedAt contentPath actDate late lateBySeconds
 """
 RESULT = f"""
   __typename

@@ -70,6 +70,8 @@ async def test_an_archive_is_imported_once_with_its_metadata(
     assert first["sha256"] == hashlib.sha256(REPORT).hexdigest()
     assert first["author"]["rpps"] == "10001234565"
     assert first["createdAt"].startswith("2019")
+    # an import is not a professional's deposit: no lateness (R1111-42), not "on time" either
+    assert (first["late"], first["lateBySeconds"]) == (None, None)
     assert imported["CR masqué"]["confidentialityCodes"] == ["N", "MASQUE_PS"]
     assert (await http.get(first["contentPath"], headers=camille.headers)).content == REPORT
 

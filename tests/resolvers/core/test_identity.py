@@ -9,6 +9,7 @@ from resolvers.core.identity import (
     luhn_check_digit,
     matricule_authority,
     nir_key,
+    normalize_finess,
     normalize_matricule,
     normalize_rpps,
 )
@@ -88,3 +89,19 @@ def test_rpps_with_a_wrong_check_digit_is_refused() -> None:
     good = int(luhn_check_digit("1000123456"))
     with pytest.raises(InvalidInput, match="check digit"):
         normalize_rpps(f"1000123456{(good + 1) % 10}")
+
+
+@pytest.mark.parametrize("published", ["010003820", "010003812", "01 000 382 0"])
+def test_published_finess_numbers_pass_their_luhn_key(published: str) -> None:
+    """Numbers from the data.gouv.fr FINESS extract (an establishment and its legal entity)."""
+    assert normalize_finess(published) == published.replace(" ", "")
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [("010003821", "check digit"), ("01000382", "9 digits"), ("2A0003820", "9 digits")],
+)
+def test_bad_finess_numbers_are_refused_naming_the_field(value: str, fragment: str) -> None:
+    with pytest.raises(InvalidInput, match=fragment) as refused:
+        normalize_finess(value, field="finess")
+    assert refused.value.field == "finess"
