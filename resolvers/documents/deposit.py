@@ -34,6 +34,7 @@ from resolvers.documents._formats import HEAD_SIZE, check_format, declared_forma
 from resolvers.documents._protections import inherited, setter
 from resolvers.documents.rules import DocumentConfig, Metadata, MetadataInput, check_metadata
 from resolvers.profile.sections import writable_patient
+from resolvers.spaces import news
 from storage.documents import AuthorDoc, DocumentDoc
 from storage.errors import ObjectTooLarge
 from storage.ids import new_id
@@ -234,6 +235,7 @@ async def finish(
         stores, clock, done["author"], patient_id=done["patient_id"],
         action="document.deposited", target=("document", done["_id"]),
     )  # fmt: skip
+    await news.document_visible(stores, clock, done)
     return done
 
 
