@@ -5,7 +5,6 @@ GraphQL; and the email carries no health data."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -110,7 +109,7 @@ async def test_five_documents_within_minutes_make_one_email_saying_five(c: Cast)
     assert await c.send() == 1
     [mail] = c.inbox.messages
     assert "5 nouveaux documents" in mail.get_content()
-    events: list[dict[str, Any]] = await c.stores.news_events.collection.find().to_list()
+    events = await c.stores.news_events.collection.find().to_list()
     assert len(events) == 5
     assert {e["status"] for e in events} == {"sent"}
     assert len({e["batch_id"] for e in events}) == 1
