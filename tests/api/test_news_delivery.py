@@ -5,6 +5,7 @@ documents wait for their release; a representative is never mailed the minor's n
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -27,7 +28,7 @@ LATER = WINDOW + timedelta(seconds=1)
 
 
 @pytest.fixture
-def smtp() -> tuple[Inbox, int]:  # type: ignore[misc]  # a generator fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
     with smtp_server() as server:
         yield server
 
@@ -127,4 +128,5 @@ async def test_a_representative_is_never_mailed_the_minors_news(
     )
     assert sent == 1
     assert [m["To"] for m in inbox.messages] == [family.child["email"]]
+    assert family.parent["email"]
     assert family.parent["email"] not in inbox.raw[0].decode()
