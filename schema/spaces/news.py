@@ -63,7 +63,7 @@ class NewsQuery:
     )
     async def notification_preferences(
         self, info: Info, patient_id: strawberry.ID
-    ) -> list[NotificationPreference]:
+    ) -> list[NotificationPreference] | None:
         return _listed(await info.context.cases.run(news_choices.choices, patient_id))
 
 
