@@ -15,11 +15,12 @@ from starlette.applications import Starlette
 from api.app import create_app
 from api.mail import SmtpSender
 from api.settings import Settings
+from resolvers.core.actors import ActorKind
 from resolvers.documents.lifecycle import release_held_documents
 from resolvers.spaces import news
 from resolvers.spaces.notifications import Message
-from tests.api.documents_support import CAMILLE, minor_with_a_parent, stores_of
-from tests.api.news_support import BASE_URL, TITLE, WINDOW, Cast, cast
+from tests.api.documents_support import CAMILLE, Caller, minor_with_a_parent, stores_of
+from tests.api.news_support import BASE_URL, SET, TITLE, WINDOW, Cast, cast
 from tests.api.smtp_support import Inbox, sender_to, smtp_server
 from tests.support import FakeClock
 from tests.tokens import seed, token_factory
@@ -130,3 +131,17 @@ async def test_a_representative_is_never_mailed_the_minors_news(
     assert [m["To"] for m in inbox.messages] == [family.child["email"]]
     assert family.parent["email"]
     assert family.parent["email"] not in inbox.raw[0].decode()
+    # the parent chooses for the minor (a representative acts for the holder)
+    parent = Caller(
+        http,
+        await token_factory(app)(
+            ActorKind.PATIENT, family.parent["ins"]["matricule"], "space:manage"
+        ),
+    )
+    chosen = await parent.data(
+        SET, {"p": family.child["_id"], "c": "EMAIL", "k": "MESSAGE", "e": False}
+    )
+    assert chosen["setNotificationPreference"]["__typename"] == "NotificationPreferences"
+    assert await stores_of(app).news_preferences.of_patient(family.child["_id"]) == {
+        "email": {"message": False}
+    }
