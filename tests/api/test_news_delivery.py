@@ -145,3 +145,27 @@ async def test_a_representative_is_never_mailed_the_minors_news(
     assert await stores_of(app).news_preferences.of_patient(family.child["_id"]) == {
         "email": {"message": False}
     }
+
+
+async def test_the_serve_workers_mail_the_news(settings: Settings, smtp: tuple[Inbox, int]) -> None:
+    """The ``news`` loop of ``serve`` (api/workers.py) runs the use case: a deposit reaches the
+    SMTP server with nobody calling it."""
+    inbox, port = smtp
+    running = settings.model_copy(
+        update={
+            "background_workers": True, "due_interval_seconds": 0.2,
+            "notification_batch_seconds": 0.0, "smtp_host": "127.0.0.1", "smtp_port": port,
+        }
+    )  # fmt: skip
+    app = create_app(running)
+    async with app.router.lifespan_context(app):
+        await seed(app)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            c = await cast(app, http, token_factory(app), sender_to(settings, port), inbox)
+            await c.lefevre.deposited(title=TITLE)
+            for _ in range(100):  # polled, not timed: the loop's turn comes when it comes
+                if inbox.messages:
+                    break
+                await asyncio.sleep(0.1)
+    assert [m["To"] for m in inbox.messages] == ["camille.martin@example.org"]
