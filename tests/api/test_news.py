@@ -58,6 +58,7 @@ async def _secrets(c: Cast) -> list[str]:
     assert lefevre is not None
     secrets = [TITLE, TYPE_CODE, TYPE_NAME, SUBJECT, BODY, REASON]
     secrets += [lefevre["first_name"], lefevre["last_name"], "Moreau"]
+    secrets += [code for code in (lefevre["specialty_code"], lefevre["profession_code"]) if code]
     return secrets
 
 
