@@ -23,6 +23,8 @@ from tests.spaces_support import CODE, SIX_WEEKS, make_patient
 from tests.storage.helpers import open_test_stores
 from tests.support import FakeClock
 
+__all__ = ["Inbox", "smtp"]  # the SMTP server, as other tests import it from here
+
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
