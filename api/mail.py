@@ -11,6 +11,7 @@ from api.settings import Settings
 from resolvers.spaces.notifications import Message
 
 TIMEOUT_SECONDS = 30.0
+MESSAGE_ID_DOMAIN = "monespacesante.example"
 
 
 class SmtpSender:
@@ -32,7 +33,13 @@ class SmtpSender:
         email["To"] = to
         email["Subject"] = message.subject
         email["Date"] = formatdate(localtime=False)
-        email["Message-ID"] = make_msgid(domain="monespacesante.example")
+        # a deterministic Message-ID when the message has one: a batch sent again after a crash
+        # is recognisably the same email (resolvers/spaces/news.py)
+        email["Message-ID"] = (
+            f"<{message.message_id}@{MESSAGE_ID_DOMAIN}>"
+            if message.message_id
+            else make_msgid(domain=MESSAGE_ID_DOMAIN)
+        )
         email.set_content(message.body)
         await aiosmtplib.send(
             email,

@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     due_interval_seconds: float = Field(
         60.0, gt=0, description="How often the workers look for due work, in seconds."
     )
+    notification_batch_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="Batching window of the patients' news emails: a patient's news waits this "
+        "long after its first event, then goes out as one email (docs/notifications.md).",
+    )
     provisioning_lease_seconds: int = Field(
         60, ge=1, description="A provisioning runner's lease; another resumes after it lapses."
     )

@@ -16,6 +16,7 @@ import structlog
 from api.mail import SmtpSender
 from api.services import Services
 from resolvers.provisioning.batches import run_batch, runner_id
+from resolvers.spaces import news as patient_news
 from resolvers.spaces import notifications
 from resolvers.spaces.due import run_due
 from storage.errors import StoreUnavailable
@@ -51,6 +52,13 @@ def worker_loops(services: Services) -> list[Callable[[], Coroutine[Any, Any, No
     async def emails() -> object:
         return await notifications.send_emails(services.running.stores, services.clock, sender)
 
+    async def news() -> object:
+        return await patient_news.send_news(
+            services.running.stores, services.clock, sender,
+            window=timedelta(seconds=settings.notification_batch_seconds),
+            base_url=settings.public_base_url,
+        )  # fmt: skip
+
     async def provisioning() -> object:
         result = await run_batch(services.running.stores, services.clock, owner=owner, lease=lease)
         return None if result.batch is None else result.batch["_id"]
@@ -59,5 +67,6 @@ def worker_loops(services: Services) -> list[Callable[[], Coroutine[Any, Any, No
     return [
         lambda: _every("due", interval, due),
         lambda: _every("emails", min(interval, EMAIL_INTERVAL_SECONDS), emails),
+        lambda: _every("news", min(interval, EMAIL_INTERVAL_SECONDS), news),
         lambda: _every("provisioning", min(interval, PROVISIONING_INTERVAL_SECONDS), provisioning),
     ]

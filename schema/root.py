@@ -21,6 +21,7 @@ from schema.profile.types import MeasurementTypesQuery
 from schema.provisioning.types import ProvisioningMutations, ProvisioningQuery
 from schema.service.terminology import TerminologyQuery
 from schema.service.types import ServiceQuery, ServiceSubscription
+from schema.spaces.news import NewsMutations, NewsQuery
 from schema.spaces.types import SpaceMutations
 
 
@@ -37,6 +38,7 @@ class Query(
     MessagingQuery,
     CatalogueQuery,
     AgendaQuery,
+    NewsQuery,
 ):
     pass
 
@@ -52,6 +54,7 @@ class Mutation(
     MessagingMutations,
     CatalogueMutations,
     AgendaMutations,
+    NewsMutations,
 ):
     pass
 

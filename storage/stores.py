@@ -21,6 +21,9 @@ from storage.errors import AlreadyStored
 from storage.exports import ExportRepository
 from storage.logins import LoginRepository
 from storage.messages import ConversationRepository, MessageRepository, ReceiptRepository
+from storage.news_events import NewsEventRepository
+from storage.news_leases import NewsLeaseRepository
+from storage.news_preferences import NewsPreferenceRepository
 from storage.oauth_clients import OAuthClientRepository
 from storage.oauth_grants import (
     AccessTokenRepository,
@@ -76,6 +79,9 @@ class Stores:
     signing_keys: SigningKeyRepository = field(init=False)
     representations: RepresentationRepository = field(init=False)
     outbox: OutboxRepository = field(init=False)
+    news_events: NewsEventRepository = field(init=False)
+    news_leases: NewsLeaseRepository = field(init=False)
+    news_preferences: NewsPreferenceRepository = field(init=False)
     batches: BatchRepository = field(init=False)
     rejections: RejectionRepository = field(init=False)
     profile_entries: EntryRepository = field(init=False)

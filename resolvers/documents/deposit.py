@@ -35,6 +35,7 @@ from resolvers.documents._protections import inherited, setter
 from resolvers.documents.rules import DocumentConfig, Metadata, MetadataInput, check_metadata
 from resolvers.documents.timeliness import establishment_of, measure
 from resolvers.profile.sections import writable_patient
+from resolvers.spaces import news
 from storage.documents import AuthorDoc, DocumentDoc
 from storage.errors import ObjectTooLarge
 from storage.ids import new_id
@@ -237,6 +238,7 @@ async def finish(
         stores, clock, done["author"], patient_id=done["patient_id"],
         action="document.deposited", target=("document", done["_id"]),
     )  # fmt: skip
+    await news.document_visible(stores, clock, done)
     return done
 
 

@@ -30,6 +30,7 @@ from resolvers.core.errors import Forbidden, InvalidInput, NotFound
 from resolvers.documents._protections import LIFT_REFUSED, Flag, setter
 from resolvers.documents.rules import DocumentConfig, check_reason
 from resolvers.profile.sections import writable_patient
+from resolvers.spaces import news
 from resolvers.spaces.lifecycle import notice
 from storage.documents import DocumentDoc
 from storage.stores import Stores
@@ -148,9 +149,11 @@ async def release(
             raise Forbidden("Only the professional who deposited it releases a document.")
         if not doc["hidden_from_patient"]:
             raise InvalidInput("The patient sees this document already.", field="documentId")
-        return await _protect(
+        released = await _protect(
             stores, clock, doc, {"hidden_from_patient": False, "release_at": None}
         )
+        await news.document_released(stores, clock, released)
+        return released
 
     return await _changed(stores, clock, config, actor, document_id, "document.released", work)
 
@@ -256,6 +259,7 @@ async def release_held_documents(stores: Stores, clock: Clock) -> int:
         )
         if doc is None:
             break
+        await news.document_released(stores, clock, doc)
         done += 1
     return done
 

@@ -30,6 +30,7 @@ from resolvers.core.text import search_words
 from resolvers.documents.rules import DocumentConfig
 from resolvers.messaging._access import open_conversation, open_mailbox
 from resolvers.messaging.refusals import MessagingRefusal
+from resolvers.spaces import news
 from storage.ids import new_id
 from storage.messages import (
     ConversationDoc,
@@ -199,6 +200,7 @@ async def start_conversation(  # noqa: PLR0917 - the use case's facts
     async def write(session: Session) -> None:
         await stores.conversations.start(conversation, session)
         await stores.messages.add(message, session)
+        await news.message_written(stores, clock, message, session)
 
     await stores.in_transaction(write)
     await trace(
@@ -269,6 +271,7 @@ async def send_message(  # noqa: PLR0917 - the use case's facts
             changes["patient_archived_at"] = None
         await stores.conversations.update(conversation_id, changes, session)
         await stores.messages.add(message, session)
+        await news.message_written(stores, clock, message, session)
         return {**reserved, **changes}, message  # type: ignore[typeddict-item]
 
     updated, message = await stores.in_transaction(write)

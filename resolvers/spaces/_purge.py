@@ -25,6 +25,9 @@ async def _representations(stores: Stores, patient_id: str) -> None:
 
 async def _notifications(stores: Stores, patient_id: str) -> None:
     await stores.outbox.delete_where({"patient_id": patient_id, "status": "pending"})
+    # her news and her choices go with her space (the ids and kinds say what she received)
+    await stores.news_events.delete_where({"patient_id": patient_id})
+    await stores.news_preferences.delete_where({"_id": patient_id})
 
 
 async def _documents(stores: Stores, patient_id: str) -> None:

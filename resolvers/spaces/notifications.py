@@ -39,6 +39,7 @@ SITE = "https://www.monespacesante.fr"
 class Message:
     subject: str
     body: str
+    message_id: str | None = None  # the local part of a Message-ID the email must carry
 
 
 class Sender(Protocol):

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import csv
-import email
-import email.policy
 import io
-import socket
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
 
 from api.mail import SmtpSender
 from api.settings import Settings
@@ -23,36 +18,18 @@ from resolvers.spaces import notifications
 from resolvers.spaces.due import run_due
 from resolvers.spaces.lifecycle import notice
 from storage.stores import Stores
+from tests.api.smtp_support import Inbox, free_port, smtp_server
 from tests.spaces_support import CODE, SIX_WEEKS, make_patient
 from tests.storage.helpers import open_test_stores
 from tests.support import FakeClock
 
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server: object, session: Session, envelope: Envelope) -> str:  # noqa: N802
-        content = envelope.content or b""
-        raw = content.encode() if isinstance(content, str) else content
-        self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["Inbox", "smtp"]  # the SMTP server, as other tests import it from here
 
 
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield inbox, controller.port
-    controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture

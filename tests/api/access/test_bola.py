@@ -88,6 +88,41 @@ async def test_nobody_reaches_another_patients_data(
     assert set(kinds) >= {"professional", "app", "patient"}
 
 
+NEWS = "query($p: ID!) { notificationPreferences(patientId: $p) { kind enabled } }"
+CHOOSE = """mutation($p: ID!) { setNotificationPreference(patientId: $p, channel: EMAIL,
+  kind: DOCUMENT, enabled: false) { __typename ... on SpaceError { code } } }"""
+
+
+async def test_nobody_reads_or_sets_another_patients_notification_preferences(
+    app: Starlette, http: httpx.AsyncClient, make: TokenFactory, db: Database[dict[str, Any]]
+) -> None:
+    """Another patient (the one kind that holds ``space:manage``) gets "not found", traced; a
+    professional cannot even hold the scope."""
+    stores = app.state.services.running.stores
+    other = await make_patient(stores, FakeClock(datetime.now(UTC)), 7, "active")
+    stranger = Caller(
+        http, await make(ActorKind.PATIENT, other["ins"]["matricule"], "space:manage")
+    )
+    doctor = await professional(make, http, MOREAU_RPPS, SCOPES)
+    read, chose = (
+        await stranger.post(NEWS, {"p": CAMILLE}),
+        await stranger.post(CHOOSE, {"p": CAMILLE}),
+    )
+    assert (read["data"] or {}).get("notificationPreferences") is None
+    assert {e["extensions"]["code"] for e in read["errors"]} == {"NOT_FOUND"}
+    assert chose["data"]["setNotificationPreference"]["code"] == "NOT_FOUND"
+    for body in [
+        await doctor.post(NEWS, {"p": CAMILLE}),
+        await doctor.post(CHOOSE, {"p": CAMILLE}),
+    ]:
+        assert {e["extensions"]["code"] for e in body["errors"]} == {"INSUFFICIENT_SCOPE"}
+    assert await stores.news_preferences.of_patient(CAMILLE) == {}
+    denied = db["access_events"].count_documents(
+        {"patient_id": CAMILLE, "outcome": "denied", "action": {"$regex": "^notifications"}}
+    )
+    assert denied == 2
+
+
 def test_the_database_refuses_a_malformed_trace(
     app: Starlette, db: Database[dict[str, Any]]
 ) -> None:

@@ -59,6 +59,11 @@ ATTEMPTS = [
         "{ __typename ... on SpaceError { code message field } } }"
     ),
     "mutation($p: ID!) { createAgendaFeed(patientId: $p) { __typename } }",
+    "query($p: ID!) { notificationPreferences(patientId: $p) { kind enabled } }",
+    (
+        "mutation($p: ID!) { setNotificationPreference(patientId: $p, channel: EMAIL, "
+        "kind: MESSAGE, enabled: false) { __typename ... on SpaceError { code message field } } }"
+    ),
 ]
 
 

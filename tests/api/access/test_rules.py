@@ -143,8 +143,8 @@ async def test_emergency_access_is_notified_flagged_and_ends_on_time(
     assert "Masqué" in await moreau.titles()  # hidden documents too, in an emergency
     held = db["patients"].find_one({"_id": CAMILLE})
     assert held is not None
-    notices = held["space"]["notices"]
-    assert "emergency-access" in [n["template"] for n in notices]
+    # the patient's news (docs/notifications.md): recorded, mailed under her preferences
+    assert db["news_events"].find_one({"patient_id": CAMILLE, "kind": "emergency_access"})
     told = db["outbox"].find_one({"template": "emergency-access-physician"})
     assert told is not None
     assert told["email"] == "lefevre@mssante.example"

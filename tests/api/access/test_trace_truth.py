@@ -209,6 +209,7 @@ ROWS: dict[str, Variables | str] = {
     "requestSpaceExport": _p(),
     "createAgendaFeed": _p(),
     "revokeAgendaFeed": _p(),
+    "setNotificationPreference": _p(channel="EMAIL", kind="MESSAGE", enabled=False),
 }  # fmt: skip
 SCHEMA = build_schema(SchemaLimits())._schema
 MUTATIONS = SCHEMA.mutation_type.fields if SCHEMA.mutation_type else {}

@@ -60,6 +60,8 @@ async def test_an_archive_is_imported_once_with_its_metadata(
     with read_archive(archive(tmp_path, ENTRIES)) as xdm:
         again = await import_archive(stores, clock, DocumentConfig(), xdm)
     assert (again.imported, again.already_there) == (0, 2)
+    # her old DMP's documents are no news to her (docs/notifications.md)
+    assert await stores.news_events.count({}) == 0
     camille = await patient(make, http)
     listing = await camille.documents(first=100)
     imported = {

@@ -216,7 +216,7 @@ async def test_an_archive_is_deleted_after_ten_years(stores: Stores, clock: Fake
     assert gone["ins"] == patient["ins"]  # the tombstone keeps the INS: no re-provisioning
     for repository in (
         stores.profile_entries, stores.measurements, stores.profile_changes,
-        stores.conversations, stores.messages,
+        stores.conversations, stores.messages, stores.news_events,
     ):  # fmt: skip
         assert await repository.count({"patient_id": patient["_id"]}) == 0
     with pytest.raises(NotAllowedNow):

@@ -228,6 +228,16 @@ ROWS = [
     ),
     Row(
         "space:manage",
+        "Query.notificationPreferences",
+        f'{{ me {{ id }} notificationPreferences(patientId: "{CAMILLE}") {{ kind enabled }} }}',
+        ["notificationPreferences"],
+        [
+            {"kind": kind, "enabled": True}
+            for kind in ("DOCUMENT", "MESSAGE", "EMERGENCY_ACCESS", "DOCUMENT_RELEASED")
+        ],
+    ),
+    Row(
+        "space:manage",
         "Query.pairings",
         "{ me { id } pairings { id } }",
         ["pairings"],
@@ -306,6 +316,8 @@ async def test_a_scope_opens_its_field_and_its_absence_closes_only_that_field(
 # refused before anything runs.
 MUTATIONS = {
     "Mutation.closeSpace": 'closeSpace(patientId: "x") { __typename }',
+    "Mutation.setNotificationPreference": 'setNotificationPreference(patientId: "x", '
+    "channel: EMAIL, kind: MESSAGE, enabled: false) { __typename }",
     "Mutation.reopenSpace": 'reopenSpace(patientId: "x") { __typename }',
     "Mutation.requestSpaceDeletion": 'requestSpaceDeletion(patientId: "x") { __typename }',
     "Mutation.contestSuspension": 'contestSuspension(patientId: "x") { __typename }',
