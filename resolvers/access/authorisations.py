@@ -19,6 +19,7 @@ from resolvers.core.clock import Clock
 from resolvers.core.errors import Forbidden, InvalidInput, NotFound
 from resolvers.documents.rules import DocumentConfig, check_reason
 from resolvers.spaces import news
+from resolvers.spaces.lifecycle import notice
 from resolvers.spaces.notifications import tell_professional
 from storage.access import AuthorisationDoc, EmergencyAccessDoc
 from storage.ids import new_id
@@ -151,7 +152,12 @@ async def declare_emergency(
         stores, clock, actor, patient_id=patient_id, action="emergency.declared",
         target=("emergency_access", access["_id"]), emergency=True,
     )  # fmt: skip
-    await news.emergency_accessed(stores, clock, access["_id"], patient_id)
+    if patient["email"]:
+        await news.emergency_accessed(stores, clock, access["_id"], patient_id)
+    else:
+        # No address to mail the news to: she is still told afterwards (L1111-17), by the letter
+        # the space's notices send by post.
+        await stores.patients.transition({"_id": patient_id}, {}, now, [notice("emergency-access")])
     physician_id = await stores.profile_entries.primary_physician_id(patient_id)
     if physician_id is not None and physician_id != actor.id:
         await tell_professional(stores, clock, physician_id, patient, "emergency-access-physician")

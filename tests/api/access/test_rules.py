@@ -172,6 +172,21 @@ async def test_emergency_access_is_notified_flagged_and_ends_on_time(
     assert (last["outcome"], last["emergency"]) == ("denied", True)
 
 
+async def test_a_patient_without_an_email_address_is_told_of_an_emergency_by_post(
+    http: httpx.AsyncClient, make: TokenFactory, db: Database[dict[str, Any]]
+) -> None:
+    """The news is mailed; without an address she is still told afterwards (L1111-17), by
+    letter, whatever mail preferences say."""
+    db["patients"].update_one({"_id": CAMILLE}, {"$set": {"email": None}})
+    moreau = await professional(make, http, MOREAU_RPPS, MOREAU_SCOPES)
+    declared = await moreau.data(EMERGENCY, {"p": CAMILLE, "r": "Inconsciente aux urgences"})
+    assert declared["declareEmergencyAccess"]["__typename"] == "EmergencyAccess"
+    held = db["patients"].find_one({"_id": CAMILLE})
+    assert held is not None
+    assert [n["template"] for n in held["space"]["notices"]] == ["emergency-access"]
+    assert db["news_events"].count_documents({"patient_id": CAMILLE}) == 0
+
+
 async def test_the_history_for_the_patient_the_physician_and_the_actor(
     app: Starlette, http: httpx.AsyncClient, make: TokenFactory
 ) -> None:
