@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.access.lookup import LookupQuery
 from schema.access.types import AccessMutations, AccessQuery
 from schema.accounts.types import PeopleQuery
 from schema.agenda.mutations import AgendaMutations
@@ -32,6 +33,7 @@ class Query(
     MeasurementTypesQuery,
     DocumentQuery,
     AccessQuery,
+    LookupQuery,
     MessagingQuery,
     CatalogueQuery,
     AgendaQuery,
