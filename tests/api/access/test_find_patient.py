@@ -127,7 +127,9 @@ async def test_actor_kinds_and_scopes(app: Starlette, http: httpx.AsyncClient) -
     }  # fmt: skip
     answers = {}
     for name, (kind, login, scope) in kinds.items():
-        answers[name] = await _find(Caller(http, await make(kind, login, scope)), find_variables(patient))
+        answers[name] = await _find(
+            Caller(http, await make(kind, login, scope)), find_variables(patient)
+        )
     pid = patient["_id"]
     assert answers["professional"]["data"]["findPatient"] == {
         "found": True, "patientId": pid, "spaceState": "OPEN", "standing": "NO_ACCESS",
