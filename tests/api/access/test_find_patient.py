@@ -236,3 +236,27 @@ async def test_a_malformed_ins_is_an_input_error_looked_up_nowhere(
         FIND, {"ins": _ins(oid="1.2.250.1.213.1.4.10"), "traits": traits_of(patient)}
     )
     assert test_oid["data"]["findPatient"]["found"] is False  # well-formed: looked up
+
+
+async def test_no_emergency_is_offered_once_the_patient_objected_to_it(
+    app: Starlette, http: httpx.AsyncClient
+) -> None:
+    """As declareEmergencyAccess would refuse it; for a stranger and a blocked professional
+    alike (the block still reads as no relationship)."""
+    stores, clock = stores_of(app), FakeClock(datetime.now(UTC))
+    make = token_factory(app)
+    answers = {}
+    for offset, standing in enumerate(("stranger", "blocked", "care team")):
+        patient = await make_patient(stores, clock, 40 + offset, "active")
+        changes = {"space.emergency_objected_at": clock.now()}
+        await stores.patients.transition({"_id": patient["_id"]}, changes, clock.now())
+        pro = await make_professional(stores, clock.now(), 740 + offset, "10")
+        await relate(stores, clock.now(), patient, pro["_id"], standing)
+        token = await make(ActorKind.PROFESSIONAL, pro["rpps"], every_scope(ActorKind.PROFESSIONAL))
+        found = (await Caller(http, token).data(FIND, find_variables(patient)))["findPatient"]
+        answers[standing] = (found["standing"], found["nextActions"])
+    assert answers == {
+        "stranger": ("NO_ACCESS", ["REQUEST_CONSENT"]),
+        "blocked": ("NO_ACCESS", ["REQUEST_CONSENT"]),
+        "care team": ("CARE_TEAM", ["READ", "DEPOSIT"]),
+    }
