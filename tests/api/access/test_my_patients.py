@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from resolvers.access.my_patients import RECENT
 from resolvers.core.actors import ActorKind
+from storage.patients import SpaceStatus
 from storage.stores import Stores
 from tests.access_support import link_to_care_team, make_professional, open_emergency
 from tests.api.actors_support import every_scope
@@ -29,8 +30,13 @@ ROUTES = {
     "emergency": "EMERGENCY",
 }
 EXCLUSIONS = ("none", "blocked", "care-team objected", "objected", "deleted", "too old", "other")
-LISTED_STATES = {"provisioned": "NOT_YET_OPEN", "open": "OPEN", "active": "OPEN",
-                 "suspended": "SUSPENDED", "closed": "CLOSED"}  # fmt: skip
+LISTED_STATES: dict[SpaceStatus, str] = {
+    "provisioned": "NOT_YET_OPEN",
+    "open": "OPEN",
+    "active": "OPEN",
+    "suspended": "SUSPENDED",
+    "closed": "CLOSED",
+}
 
 
 async def _route(  # noqa: PLR0917 - the situation's facts
