@@ -28,11 +28,12 @@ from resolvers.access.policy import Standing, standing_of
 from resolvers.access.refusals import AccessRefusal
 from resolvers.core import guessing
 from resolvers.core.actors import Actor, ActorKind
-from resolvers.core.audit import trace
+from resolvers.core.audit import author_of, trace
 from resolvers.core.clock import Clock
 from resolvers.core.errors import DomainError, Forbidden
 from resolvers.core.identity import check_ins, first_first_name, fold_trait
 from storage.patients import PatientDoc
+from storage.profile import AuthorDoc
 from storage.stores import Stores
 
 ACTION = "patient.looked_up"
@@ -184,10 +185,19 @@ async def find_patient(  # noqa: PLR0917 - the query's arguments and where it ca
         return await _not_found(stores, clock, actor, sources, ins, patient["_id"])
     standing = await standing_of(stores, clock, actor, patient)
     await trace(
-        stores, clock, actor, patient_id=patient["_id"], action=ACTION,
+        stores, clock, await _named(stores, actor), patient_id=patient["_id"], action=ACTION,
         target=("patient", patient["_id"]), emergency=standing.emergency,
     )  # fmt: skip
     return _answer(actor, patient, standing)
+
+
+async def _named(stores: Stores, actor: Actor) -> AuthorDoc:
+    """The actor as the patient's history shows a lookup: a professional with their RPPS
+    ("Sophie Lefèvre (RPPS 10001234565)"), so she can tell who looked her up."""
+    who = await author_of(stores, actor)
+    if actor.kind is ActorKind.PROFESSIONAL and actor.rpps:
+        return {**who, "name": f"{who['name']} (RPPS {actor.rpps})"}
+    return who
 
 
 async def _not_found(  # noqa: PLR0917 - the lookup's facts

@@ -46,6 +46,7 @@ GROUNDS = {
     "consent": "CONSENT",
     "emergency": "EMERGENCY",
 }
+READ = "query($p: ID!) { patient(id: $p) { id } }"
 NOTHING = {"found": False, "patientId": None, "spaceState": None, "standing": None,
            "nextActions": None}  # fmt: skip
 
@@ -87,7 +88,8 @@ async def test_every_state_by_every_standing(app: Starlette, http: httpx.AsyncCl
         pros[standing] = pro["_id"]
         token = await make(ActorKind.PROFESSIONAL, pro["rpps"], every_scope(ActorKind.PROFESSIONAL))
         callers[standing] = Caller(http, token)
-    failures, rows = [], 0
+    failures: list[tuple[str, str, object]] = []
+    rows = 0
     for s_index, state in enumerate((*STATES, "unknown")):
         for p_index, standing in enumerate(STANDINGS):
             index = 100 + s_index * 10 + p_index
@@ -107,6 +109,11 @@ async def test_every_state_by_every_standing(app: Starlette, http: httpx.AsyncCl
             rows += 1
             if body != want:
                 failures.append((state, standing, body))
+            # READ is offered exactly when the rest of the API lets the professional read
+            read = await callers[standing].post(READ, {"p": patient_id})
+            readable = (read.get("data") or {}).get("patient") is not None
+            if readable != ("READ" in (want["data"]["findPatient"]["nextActions"] or [])):
+                failures.append((state, standing, "READ offered but not readable, or the reverse"))
     assert rows == 56
     assert not failures, "\n".join(map(str, failures))
 

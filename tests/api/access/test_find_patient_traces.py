@@ -63,6 +63,14 @@ async def test_the_holder_sees_every_lookup_of_her(app: Starlette, http: httpx.A
         if e["node"]["action"] == "patient.looked_up"
     }
     assert events == {(team_id, "ALLOWED"), (blocked_id, "ALLOWED"), (wrong_id, "DENIED")}
+    team_doc = await stores.professionals.get(team_id)
+    assert team_doc is not None
+    names = {
+        e["node"]["actor"]["name"]
+        for e in history["patient"]["accessHistory"]["edges"]
+        if e["node"]["actor"]["id"] == team_id
+    }
+    assert names == {f"Prénom PRO801 (RPPS {team_doc['rpps']})"}  # by name and RPPS
 
 
 async def test_a_lookup_that_finds_nobody_is_the_actors_alone(
