@@ -213,7 +213,7 @@ async def _not_found(  # noqa: PLR0917 - the lookup's facts
     miss and wrong traits within a few percent; an access decision against a stand-in on top,
     as ``guard.as_if_hidden`` makes, made a miss 20-35% slower than a hit)."""
     await trace(
-        stores, clock, actor, patient_id=patient_id, action=ACTION,
+        stores, clock, await _named(stores, actor), patient_id=patient_id, action=ACTION,
         target=("patient", patient_id), outcome="denied",
     )  # fmt: skip
     await guessing.failed(stores, clock, FIND, sources, ins)
