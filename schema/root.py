@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.access.lookup import LookupQuery
 from schema.access.types import AccessMutations, AccessQuery
 from schema.accounts.types import PeopleQuery
 from schema.agenda.mutations import AgendaMutations
@@ -35,6 +36,7 @@ class Query(
     DocumentQuery,
     DepositFiguresQuery,
     AccessQuery,
+    LookupQuery,
     MessagingQuery,
     CatalogueQuery,
     AgendaQuery,

@@ -43,6 +43,15 @@ class AuthorisationRepository(Repository[AuthorisationDoc]):
         )
         return [doc["patient_id"] async for doc in cursor]
 
+    async def consents_of(self, professional_id: str, since: datetime) -> list[str]:
+        """The patients whose consent to ``professional_id`` is in force and was given (or last
+        changed) since ``since``."""
+        cursor = self.collection.find(
+            {"professional_id": professional_id, "consent": True, "updated_at": {"$gte": since}},
+            {"patient_id": 1},
+        )
+        return [doc["patient_id"] async for doc in cursor]
+
     async def of(self, patient_id: str, professional_id: str) -> AuthorisationDoc | None:
         return await self.get(f"{patient_id}:{professional_id}")
 
@@ -90,7 +99,17 @@ class EmergencyAccessRepository(Repository[EmergencyAccessDoc]):
             [("patient_id", ASCENDING), ("professional_id", ASCENDING), ("expires_at", DESCENDING)],
             name="patient_professional",
         ),
+        IndexModel(
+            [("professional_id", ASCENDING), ("started_at", DESCENDING)], name="declared_by"
+        ),
     )
+
+    async def declared_by(self, professional_id: str, since: datetime) -> list[str]:
+        """The patients ``professional_id`` declared an emergency access to since ``since``."""
+        cursor = self.collection.find(
+            {"professional_id": professional_id, "started_at": {"$gte": since}}, {"patient_id": 1}
+        )
+        return [doc["patient_id"] async for doc in cursor]
 
     async def active(
         self, patient_id: str, professional_id: str, now: datetime

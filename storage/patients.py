@@ -9,7 +9,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 from pymongo import ASCENDING, IndexModel, ReturnDocument
 from pymongo.errors import BulkWriteError
 
-from storage.repository import Repository
+from storage.repository import Keyset, Page, Repository
 
 Sex = Literal["M", "F", "U"]
 SpaceStatus = Literal[
@@ -114,6 +114,26 @@ class PatientRepository(Repository[PatientDoc]):
             {"ins.matricule": {"$in": list(matricules)}}, {"ins.matricule": 1}
         )
         return {doc["ins"]["matricule"]: doc["_id"] async for doc in cursor}
+
+    @staticmethod
+    def _listed(ids: Sequence[str]) -> dict[str, Any]:
+        """Of ``ids``, the patients a professional's list may show: never an objected or deleted
+        space, nor one whose holder objected to the care team's deemed authorisation."""
+        return {
+            "_id": {"$in": list(ids)},
+            "space.status": {"$nin": ["objected", "deleted"]},
+            "space.care_team_objected_at": None,
+        }
+
+    async def page_listed(
+        self, ids: Sequence[str], first: int, after: Keyset | None
+    ) -> Page[PatientDoc]:
+        return await self.find_page(
+            self._listed(ids), sort_key="_id", first=first, after=after, descending=False
+        )
+
+    async def count_listed(self, ids: Sequence[str]) -> int:
+        return await self.count(self._listed(ids))
 
     async def insert_new(self, docs: Sequence[PatientDoc]) -> set[str]:
         """Insert what is not there yet (by INS); returns the INS matricules that were there."""

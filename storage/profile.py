@@ -152,6 +152,20 @@ class EntryRepository(Repository[EntryDoc]):
         )
         return None if entry is None else str(entry["data"]["professional_id"])
 
+    async def care_teams_of(self, professional_id: str) -> dict[str, str]:
+        """The patients whose care team holds ``professional_id``, with the role (care_team
+        index: section, professional, then patient)."""
+        cursor = self.collection.find(
+            {"section": "care-team", "data.professional_id": professional_id, "deleted_at": None},
+            {"patient_id": 1, "data.role": 1},
+        )
+        found: dict[str, str] = {}
+        async for doc in cursor:
+            role = str(doc["data"].get("role", "follows"))
+            if found.get(doc["patient_id"]) != "primary_physician":
+                found[doc["patient_id"]] = role
+        return found
+
     async def in_care_team(self, patient_id: str, professional_id: str) -> bool:
         return await self.exists(
             {

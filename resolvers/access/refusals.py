@@ -14,3 +14,4 @@ class AccessRefusal(StrEnum):
     BAD_USER_INPUT = "BAD_USER_INPUT"
     FORBIDDEN = "FORBIDDEN"
     NOT_FOUND = "NOT_FOUND"
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # lookups by INS that found nobody, per source

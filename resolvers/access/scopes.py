@@ -131,6 +131,13 @@ SCOPES: tuple[Scope, ...] = (
         frozenset({PROFESSIONAL}),
     ),
     Scope(
+        "patients:find",
+        "Find a patient by INS (whether a space exists, its state, the caller's standing and "
+        "next actions) and list one's own patients.",
+        "Retrouver vos patients par leur INS et en tenir la liste",
+        frozenset({PROFESSIONAL, OPERATOR}),
+    ),
+    Scope(
         "provisioning",
         "Provision patient spaces from beneficiary files (the insurer).",
         "Ouvrir des espaces",

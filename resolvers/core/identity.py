@@ -11,12 +11,17 @@ published numbers: 010003820 and 010003812 in the data.gouv.fr FINESS extract).
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from resolvers.core.errors import InvalidInput
 
 # OIDs of the assigning authorities (ANS, INS reference): NIR and NIA.
 OID_NIR = "1.2.250.1.213.1.4.8"
 OID_NIA = "1.2.250.1.213.1.4.9"
+# The test authorities of the ANS's test platforms (INS "NIR test" .4.10, "NIR démo" .4.11, as the
+# DMP's integration kit lists them): matricules of test people, never of real ones.
+OID_TESTS = ("1.2.250.1.213.1.4.10", "1.2.250.1.213.1.4.11")
+AUTHORITIES = (OID_NIR, OID_NIA, *OID_TESTS)
 
 _MATRICULE = re.compile(r"^[1-478]\d{4}(?:\d{2}|2[AB])\d{6}\d{2}$", re.ASCII)
 _CORSICA = {"2A": "19", "2B": "18"}
@@ -51,6 +56,40 @@ def normalize_matricule(value: str, *, field: str = "matricule") -> str:
 def matricule_authority(matricule: str) -> str:
     """The OID of the authority that assigned a (normalised) matricule: NIA start with 7 or 8."""
     return OID_NIA if matricule[0] in "78" else OID_NIR
+
+
+def check_ins(matricule: str, oid: str, *, field: str = "ins") -> tuple[str, str]:
+    """An exact INS (matricule and authority), checked: ``InvalidInput`` naming the sub-field at
+    fault otherwise. A NIA (7 or 8 first) is assigned by the NIA authority, a NIR by the NIR one;
+    a test authority takes either."""
+    compact = normalize_matricule(matricule, field=f"{field}.matricule")
+    authority = oid.strip()
+    if authority not in AUTHORITIES:
+        raise InvalidInput(
+            "the OID is not that of an INS authority (NIR, NIA or their test ones)",
+            field=f"{field}.oid",
+        )
+    if authority in (OID_NIR, OID_NIA) and matricule_authority(compact) != authority:
+        raise InvalidInput(
+            "this matricule is not assigned by this authority (a NIA starts with 7 or 8)",
+            field=f"{field}.oid",
+        )
+    return compact, authority
+
+
+def fold_trait(text: str) -> str:
+    """A trait as INS traits are written (the INSi teleservice's form): upper case, no
+    diacritics, one space between words; a typographic apostrophe is the plain one. Hyphens,
+    apostrophes and spaces stay significant: JEAN-PIERRE is one first name, JEAN PIERRE two."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(bare.upper().split())
+
+
+def first_first_name(first_names: list[str]) -> str:
+    """The first of the birth first names (the INS list is space-separated words)."""
+    words = fold_trait(" ".join(first_names)).split(" ")
+    return words[0]
 
 
 def luhn_check_digit(digits: str) -> int:

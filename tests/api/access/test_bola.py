@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 
 from resolvers.core.actors import ActorKind
 from tests.api.documents_support import CAMILLE, MOREAU_RPPS, Caller, professional
+from tests.api.lookup_support import FIND, MY_PATIENTS, find_variables
 from tests.spaces_support import make_patient
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
@@ -139,3 +140,22 @@ def test_no_code_updates_or_deletes_the_history() -> None:
         if touching.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+async def test_the_patient_lookups_hand_nobody_anothers_patient(
+    app: Starlette, http: httpx.AsyncClient, make: TokenFactory
+) -> None:
+    """By INS and in the professional's own list: an unrelated professional learns that Camille
+    has a space (TD0.2) but stands nowhere and may read nothing; an app and another patient are
+    refused; nobody's list holds her."""
+    camille = await app.state.services.running.stores.patients.get(CAMILLE)
+    moreau = await professional(make, http, MOREAU_RPPS, "patients:find documents:read")
+    found = (await moreau.data(FIND, find_variables(camille)))["findPatient"]
+    assert (found["standing"], found["nextActions"]) == ("NO_ACCESS", ["REQUEST_CONSENT"])
+    mine = await moreau.data(MY_PATIENTS, {})
+    assert CAMILLE not in str(mine)
+    for caller in (await attackers(app, http, make))[1:]:  # the app, the other patient
+        for query, variables in ((FIND, find_variables(camille)), (MY_PATIENTS, {})):
+            body = await caller.post(query, variables)
+            assert not any((body.get("data") or {}).values()), body
+            assert {e["extensions"]["code"] for e in body["errors"]} == {"INSUFFICIENT_SCOPE"}

@@ -21,6 +21,7 @@ from resolvers.access.scopes import SCOPES
 from resolvers.core.actors import ActorKind
 from storage.ids import new_id
 from tests.api.documents_support import CAMILLE, MOREAU_RPPS
+from tests.api.lookup_support import FIND, find_variables
 from tests.spaces_support import make_patient
 from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
@@ -143,3 +144,31 @@ async def test_a_hidden_document_and_a_missing_one_get_the_same_download_answer(
         for d in (document_id, new_id())
     ]
     assert answers[0] == answers[1]
+
+
+async def test_finding_by_ins_tells_nothing_of_a_space_its_traits_do_not_match(
+    app: Starlette, http: httpx.AsyncClient, make: TokenFactory
+) -> None:
+    """findPatient tells a professional that a space exists (its purpose: TD0.2), but only to
+    one who knows the person's INS *and* traits: with any trait wrong, Camille's INS answers what
+    an INS nobody has answers; a patient's token is refused alike for both."""
+    stores = app.state.services.running.stores
+    camille = await stores.patients.get(CAMILLE)
+    other = await make_patient(stores, FakeClock(datetime.now(UTC)), 9, "active")
+    ghost = await make_patient(stores, FakeClock(datetime.now(UTC)), 8, "active")
+    await stores.patients.delete(ghost["_id"])
+    professional = await make(ActorKind.PROFESSIONAL, MOREAU_RPPS, "patients:find")
+    patient = await make(
+        ActorKind.PATIENT, other["ins"]["matricule"], every_scope(ActorKind.PATIENT)
+    )
+    for token in (professional, patient):
+        answers = []
+        for person in (camille, ghost):
+            variables = find_variables(person, birthDate="1901-01-01")
+            response = await http.post(
+                "/graphql",
+                json={"query": FIND, "variables": variables},
+                headers={"authorization": f"Bearer {token}"},
+            )
+            answers.append((response.status_code, normalised(response.json())))
+        assert answers[0] == answers[1], answers

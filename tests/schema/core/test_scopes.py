@@ -244,6 +244,26 @@ ROWS = [
         [],
     ),
     Row(
+        "patients:find",
+        "Query.findPatient",
+        '{ me { id } findPatient(ins: {matricule: "285034410912329", oid: "1.2.250.1.213.1.4.8"}, '
+        'traits: {birthNames: "MARTIN", firstNames: ["CAMILLE"], birthDate: "1985-03-14", '
+        'sex: "F"}) { found standing } }',
+        ["findPatient"],
+        {"found": True, "standing": "PRIMARY_PHYSICIAN"},
+        kind=ActorKind.PROFESSIONAL,
+        login=PROFESSIONAL_RPPS,
+    ),
+    Row(
+        "patients:find",
+        "Query.myPatients",
+        "{ me { id } myPatients(first: 1) { pageInfo { hasPreviousPage } } }",
+        ["myPatients"],
+        {"pageInfo": {"hasPreviousPage": False}},
+        kind=ActorKind.PROFESSIONAL,
+        login=PROFESSIONAL_RPPS,
+    ),
+    Row(
         "catalogue:admin",
         "Query.catalogueAdmin",
         "{ me { id } catalogueAdmin { totalCount } }",
