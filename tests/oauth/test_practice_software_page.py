@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -144,4 +145,9 @@ async def test_the_page_runs_as_written(
         assert matches(json.loads(expected), answer, bound), (body, answer)
         ran += 1
     assert ran == 2
-    assert set(bound) == {"patientId", "documentId"}
+    assert set(bound) == {"patientId", "documentId", "actDate", "lateBySeconds"}
+    # the act is the page's createdAt (no service stop), and today is after that day: late
+    assert datetime.fromisoformat(bound["actDate"]) == datetime.fromisoformat(
+        "2026-11-03T09:30:00+01:00"
+    )
+    assert bound["lateBySeconds"] > 0
