@@ -13,11 +13,11 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from api.app import create_app
 from api.settings import Settings
 from resolvers.core.actors import ActorKind
 from resolvers.core.identity import finess_of
 from tests.api.actors_support import Nobody, app_caller
+from tests.api.agenda_support import seeded_app
 from tests.api.documents.test_transfers import request
 from tests.api.documents_support import (
     BENALI,
@@ -31,7 +31,7 @@ from tests.api.documents_support import (
 )
 from tests.oauth_support import PROFESSIONAL_RPPS
 from tests.support import FakeClock
-from tests.tokens import TokenFactory, seed, token_factory
+from tests.tokens import TokenFactory, token_factory
 
 H = 3600
 LEAD = timedelta(minutes=2)  # what a path does before its deposit (within a token's lifetime)
@@ -53,9 +53,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Starlette]:
-    application = create_app(settings, clock=clock)
-    async with application.router.lifespan_context(application):
-        await seed(application)
+    async with seeded_app(settings, clock) as application:
         yield application
 
 

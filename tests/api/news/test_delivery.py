@@ -5,7 +5,6 @@ documents wait for their release; a representative is never mailed the minor's n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -21,26 +20,11 @@ from resolvers.spaces import news
 from resolvers.spaces.notifications import Message
 from tests.api.documents_support import CAMILLE, Caller, minor_with_a_parent, stores_of
 from tests.api.news_support import BASE_URL, SET, TITLE, WINDOW, Cast, cast
-from tests.api.smtp_support import Inbox, sender_to, smtp_server
+from tests.api.smtp_support import Inbox, sender_to
 from tests.support import FakeClock
 from tests.tokens import seed, token_factory
 
 LATER = WINDOW + timedelta(seconds=1)
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def c(
-    app: Starlette, http: httpx.AsyncClient, settings: Settings, smtp: tuple[Inbox, int]
-) -> Cast:
-    await seed(app)
-    inbox, port = smtp
-    return await cast(app, http, token_factory(app), sender_to(settings, port), inbox)
 
 
 def later(after: timedelta = LATER) -> FakeClock:

@@ -4,13 +4,8 @@ GraphQL; and the email carries no health data."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import httpx
 import pytest
-from starlette.applications import Starlette
 
-from api.settings import Settings
 from tests.api.documents_support import CAMILLE, LEFEVRE, metadata
 from tests.api.news_support import (
     BASE_URL,
@@ -22,10 +17,7 @@ from tests.api.news_support import (
     TITLE,
     WINDOW,
     Cast,
-    cast,
 )
-from tests.api.smtp_support import Inbox, sender_to, smtp_server
-from tests.tokens import seed, token_factory
 
 TYPE_CODE = metadata()["typeCode"]
 TYPE_NAME = "CR ou fiche de consultation ou de visite"  # 11488-4 in JDV_J07
@@ -35,21 +27,6 @@ SAYS = {
     "EMERGENCY_ACCESS": "un accès en urgence",
     "DOCUMENT_RELEASED": "1 nouveau document",  # never "held back": that would tell too much
 }
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    with smtp_server() as server:
-        yield server
-
-
-@pytest.fixture
-async def c(
-    app: Starlette, http: httpx.AsyncClient, settings: Settings, smtp: tuple[Inbox, int]
-) -> Cast:
-    await seed(app)
-    inbox, port = smtp
-    return await cast(app, http, token_factory(app), sender_to(settings, port), inbox)
 
 
 async def _secrets(c: Cast) -> list[str]:
