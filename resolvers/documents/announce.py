@@ -23,7 +23,7 @@ from enum import StrEnum
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.audit import trace
 from resolvers.core.clock import Clock
-from resolvers.core.errors import InvalidInput
+from resolvers.core.errors import Forbidden, InvalidInput
 from resolvers.documents.rules import DocumentConfig
 from resolvers.messaging.writes import Draft, start_conversation
 from resolvers.spaces.notifications import tell_professional
@@ -57,10 +57,22 @@ class Announced:
     primary_physician: Told
 
 
+# Telling the patient is a secure message from the depositor: the token must be allowed to send
+# one, as ``startConversation`` requires.
+PATIENT_MESSAGE_SCOPE = "messages:write"
+
+
 def check_ask(actor: Actor, ask: Ask) -> None:
-    """Checked before the deposit: only a professional depositor announces a document."""
+    """Checked before the deposit: only a professional depositor announces a document, and
+    only with a token that may write to the patient."""
     if (ask.patient or ask.primary_physician) and actor.kind is not ActorKind.PROFESSIONAL:
         raise InvalidInput("only a professional's deposit is announced", field="notify")
+    if ask.patient and actor.missing_scopes([PATIENT_MESSAGE_SCOPE]):
+        raise Forbidden(
+            f"telling the patient sends her a secure message: the token needs the scope "
+            f"{PATIENT_MESSAGE_SCOPE}",
+            field="notify.patient",
+        )
 
 
 def _body(doc: DocumentDoc) -> str:

@@ -26,6 +26,7 @@ from tests.api.documents_support import (
     BENALI_RPPS,
     CAMILLE,
     DEPOSIT,
+    DOCS,
     LEFEVRE,
     PDF,
     Caller,
@@ -42,6 +43,8 @@ from tests.support import FakeClock
 from tests.tokens import TokenFactory, seed, token_factory
 
 SUBJECT = "Nouveau document dans votre profil"
+# telling the patient is a secure message from the depositor: the token may write one
+ANNOUNCING = f"{DOCS} messages:write"
 TOLD = "notified { patient primaryPhysician }"
 NOTIFY_DEPOSIT = DEPOSIT.replace("$replaces: ID)", "$replaces: ID, $notify: DepositNotifyInput)")
 NOTIFY_DEPOSIT = NOTIFY_DEPOSIT.replace(
@@ -175,7 +178,7 @@ async def test_the_depositor_tells_the_patient_and_the_primary_physician(  # noq
         db["professionals"].update_one({"_id": LEFEVRE}, {"$set": {"email": None}})
     if physician == "none":
         db["profile_entries"].delete_many({"patient_id": CAMILLE, "data.role": "primary_physician"})
-    benali = await professional(make, http, BENALI_RPPS)
+    benali = await professional(make, http, BENALI_RPPS, ANNOUNCING)
 
     result = await _deposit_in_state(benali, camille, notify, state)
     assert result["__typename"] == "DocumentChange", result
@@ -222,7 +225,7 @@ async def test_the_attachment_needs_the_readers_rights(
     make: TokenFactory, http: httpx.AsyncClient
 ) -> None:
     await add_to_care_team(await patient(make, http, "profile:write"), BENALI)
-    benali = await professional(make, http, BENALI_RPPS)
+    benali = await professional(make, http, BENALI_RPPS, ANNOUNCING)
     await deposit(benali, {"patient": True}, title="Échographie")
     without_documents = await patient(make, http, MSG)
     listing = await without_documents.data(LIST, {"first": 10})
@@ -240,7 +243,7 @@ async def test_the_attachment_needs_the_readers_rights(
 async def test_the_depositor_who_is_the_primary_physician_is_not_mailed(
     make: TokenFactory, http: httpx.AsyncClient, db: Database[dict[str, Any]]
 ) -> None:
-    lefevre = await professional(make, http)
+    lefevre = await professional(make, http, scope=ANNOUNCING)
     result = await deposit(lefevre, BOTH, title="Consultation")
     assert result["notified"] == {"patient": "SENT", "primaryPhysician": "DEPOSITOR"}
     assert physician_mails(db) == []
@@ -256,6 +259,25 @@ async def test_only_a_professionals_deposit_is_announced_and_nothing_is_deposite
     assert db["documents"].count_documents({}) == before
 
 
+async def test_telling_the_patient_needs_a_token_that_may_write_to_her(
+    make: TokenFactory, http: httpx.AsyncClient, db: Database[dict[str, Any]]
+) -> None:
+    """Without ``messages:write`` the deposit asking to tell her is refused, and nothing is
+    stored; telling only the physician (an email of the service, not a message of the token's)
+    needs no more than the deposit."""
+    camille = await patient(make, http, "profile:write")
+    await add_to_care_team(camille, BENALI)
+    benali = await professional(make, http, BENALI_RPPS)  # documents:read documents:write
+    before = db["documents"].count_documents({})
+    refused = await deposit(benali, {"patient": True}, title="Consultation")
+    assert (refused["code"], refused["field"]) == ("FORBIDDEN", "notify.patient")
+    assert "messages:write" in refused["message"]
+    assert db["documents"].count_documents({}) == before
+    assert db["conversations"].count_documents({}) == 0
+    told = await deposit(benali, {"primaryPhysician": True}, title="Consultation")
+    assert told["notified"]["patient"] == "NOT_ASKED"
+
+
 def test_the_graphql_outcomes_are_the_use_cases() -> None:
     assert {o.value for o in NotificationOutcome} == {t.value for t in Told}
 
@@ -267,7 +289,7 @@ async def test_a_space_not_yet_activated_gets_the_message_waiting_in_its_mailbox
     opened = await make_patient(stores, FakeClock(now), 7, "open")
     await link_to_care_team(stores, now, opened["_id"], BENALI)
     await link_to_care_team(stores, now, opened["_id"], LEFEVRE, "primary_physician")
-    benali = await professional(make, http, BENALI_RPPS)
+    benali = await professional(make, http, BENALI_RPPS, ANNOUNCING)
     result = await deposit(benali, BOTH, patient_id=opened["_id"], title="Échographie")
     assert result["notified"] == {"patient": "SENT", "primaryPhysician": "SENT"}
     [message] = db["messages"].find({"patient_id": opened["_id"]})
