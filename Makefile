@@ -27,9 +27,11 @@ lint: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
-# The suite on TEST_WORKERS processes (pytest-xdist), each with its own embedded stack and its
-# own databases: the tests wait on sockets more than they compute. TEST_WORKERS=0 runs it in one.
-TEST_WORKERS ?= 2
+# The suite in one process by default. TEST_WORKERS=2 spreads it over two pytest-xdist workers,
+# each with its own embedded stack (about 13 min instead of 20 here), but on two cores the
+# fault tests' short store timeouts (a stopped server noticed within seconds) then fail now and
+# then: two of four whole runs had one or two of them fail. Use it on a larger machine.
+TEST_WORKERS ?= 0
 unit: $(INSTALLED) $(ASSETS) $(TEST_ASSETS)
 	$(BIN)/pytest --numprocesses $(TEST_WORKERS)
 
