@@ -28,7 +28,7 @@ typecheck: $(INSTALLED)
 	$(BIN)/mypy
 
 # The suite in one process by default. TEST_WORKERS=2 spreads it over two pytest-xdist workers,
-# each with its own embedded stack (about 13 min instead of 20 here), but on two cores the
+# each with its own embedded stack (about 13 min instead of 27 here), but on two cores the
 # fault tests' short store timeouts (a stopped server noticed within seconds) then fail now and
 # then: two of four whole runs had one or two of them fail. Use it on a larger machine.
 TEST_WORKERS ?= 0
