@@ -5,7 +5,7 @@ the list and by id, what is shown and what is not."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -15,9 +15,8 @@ from resolvers.core.actors import ActorKind
 from resolvers.demo._files import pdf
 from resolvers.documents.legacy_import import import_file
 from resolvers.documents.rules import DocumentConfig
-from tests.api.documents_support import DOCS, LEFEVRE, Caller, professional, stores_of
+from tests.api.documents_support import DOCS, Caller, minor_with_a_parent, stores_of
 from tests.generators.xdm import XdmEntry, build_archive
-from tests.spaces_support import make_patient
 from tests.support import FakeClock
 from tests.tokens import seed, token_factory
 
@@ -43,23 +42,9 @@ async def test_each_code_protects_the_imported_document_from_whom_it_should(
 ) -> None:
     await seed(app)
     stores, make = stores_of(app), token_factory(app)
+    family = await minor_with_a_parent(make, app, http)
+    parent, child, holder = family.parent, family.child, family.minor
     clock = FakeClock(datetime.now(UTC))
-    parent = await make_patient(stores, clock, 1, "active")
-    child = await make_patient(stores, clock, 2, "active", born=date(2012, 5, 1))
-    admin = Caller(http, await make(ActorKind.OPERATOR, None, "admin"))
-    await admin.data(
-        "mutation($id: ID!, $ins: String!) { addRepresentative(patientId: $id, "
-        'representativeIns: $ins, relation: "parent") { __typename } }',
-        {"id": child["_id"], "ins": parent["ins"]["matricule"]},
-    )
-    holder = Caller(
-        http, await make(ActorKind.PATIENT, child["ins"]["matricule"], f"{DOCS} profile:write")
-    )
-    await holder.data(
-        "mutation($p: ID!, $e: ProfileEntryInput!) { addProfileEntry(patientId: $p, entry: $e) "
-        "{ __typename } }",
-        {"p": child["_id"], "e": {"careTeam": {"professionalId": LEFEVRE, "role": "FOLLOWS"}}},
-    )
     entries = [
         XdmEntry(
             pdf(title, [title]),
@@ -82,7 +67,7 @@ async def test_each_code_protects_the_imported_document_from_whom_it_should(
     readers = {
         "holder": holder,
         "parent": Caller(http, await make(ActorKind.PATIENT, parent["ins"]["matricule"], DOCS)),
-        "professional": await professional(make, http),
+        "professional": family.lefevre,
     }
     for who, reader in readers.items():
         shown = set(await reader.titles(child["_id"]))
